@@ -1,0 +1,42 @@
+# The two commands a newcomer needs are `make run` and `make test`; both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint format bench build-lambda sample clean
+
+$(STAMP): requirements.txt requirements-dev.txt requirements-lambda.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup ## Run the whole stack locally on http://127.0.0.1:8000
+	$(BIN)/python -m handlers.local $(ARGS)
+
+test: setup ## Lint, then the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup ## Speed and memory of the engine and the listings, against baselines in the same run
+	$(BIN)/python -m bench
+
+build-lambda: setup ## The Lambda code archive's dependency tree (build/deps), before `pulumi up`
+	$(BIN)/python scripts/build_lambda.py
+
+sample: setup ## Regenerate the bundled sample recording (needs only the pip-installed ffmpeg)
+	$(BIN)/python scripts/make_sample_recording.py
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis

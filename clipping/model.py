@@ -1,0 +1,77 @@
+"""Values that go into and come out of the clip engine."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+Boundary = Literal["outer", "inner", "nearest"]
+BOUNDARIES: tuple[str, ...] = ("outer", "inner", "nearest")
+DEFAULT_MAX_SECONDS = 86_400.0
+
+#: Reads the playlist at a path (a storage key or a file path) and returns its text.
+#: It raises :class:`clipping.PlaylistNotFound` (or ``FileNotFoundError``) when there is none.
+PlaylistReader = Callable[[str], str]
+
+TimeValue = int | float | str
+
+
+@dataclass(frozen=True, slots=True)
+class ClipRequest:
+    """What to cut: a window and the options that shape it.
+
+    ``start``/``end`` are relative seconds (< 1e9), Unix epoch seconds (>= 1e9), ISO 8601 text,
+    or numeric text. They are validated by the engine, so adapters may pass user input through.
+    """
+
+    start: TimeValue
+    end: TimeValue
+    byte_range: bool = False
+    boundary: str = "outer"
+    max_seconds: float = DEFAULT_MAX_SECONDS
+
+
+@dataclass(frozen=True, slots=True)
+class RenditionSummary:
+    """One clipped media playlist of the clip."""
+
+    name: str
+    kind: str  # "variant", "audio", "subtitles", "video", "closed-captions" or "iframe"
+    path: str  # output path of the clipped playlist
+    segments: int
+    duration: float  # seconds, the sum of the kept EXTINF values
+    start_offset: float  # seconds from the first kept segment's start to the requested start
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    """A finished clip: the playlists to store and what they cover.
+
+    Times are ISO 8601 UTC with milliseconds (``None`` when the recording carries no dates);
+    the ``*_seconds`` fields are relative to the recording's first instant.
+    """
+
+    master_path: str
+    playlists: dict[str, str]  # output path -> playlist text; the master comes first
+    source_master_path: str
+    byte_range: bool
+    boundary: str
+    start_time: str | None
+    end_time: str | None
+    start_seconds: float
+    end_seconds: float
+    duration: float
+    requested_start_time: str | None
+    requested_end_time: str | None
+    requested_start_seconds: float
+    requested_end_seconds: float
+    start_offset: float
+    renditions: tuple[RenditionSummary, ...]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready description of the clip, without the playlist texts."""
+        data = asdict(self)
+        data.pop("playlists")
+        data["renditions"] = [asdict(r) for r in self.renditions]
+        return data

@@ -1,0 +1,53 @@
+"""The storage contract the handlers use: S3 in AWS, plain files locally."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class NotFound(KeyError):
+    """No object at that key."""
+
+
+class StorageError(RuntimeError):
+    """The store failed (network, permissions, disk); not the caller's fault."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    key: str
+    size: int
+    last_modified: datetime  # timezone-aware UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a listing: objects and, with a delimiter, the common prefixes."""
+
+    objects: list[StoredObject] = field(default_factory=list)
+    prefixes: list[str] = field(default_factory=list)
+    next_token: str | None = None
+
+
+class Storage(Protocol):
+    """Keys are ``/``-separated paths without a leading slash."""
+
+    def get(self, key: str) -> bytes:
+        """The object's bytes; raises :class:`NotFound`."""
+        ...
+
+    def put(self, key: str, body: bytes, content_type: str, *, if_absent: bool = False) -> bool:
+        """Write atomically (readers see the old object or the new one, never a part).
+
+        With ``if_absent`` the write happens only when no object has that key, and the
+        return value says whether it happened (S3 ``If-None-Match: *``; ``O_EXCL`` locally).
+        """
+        ...
+
+    def list(
+        self, prefix: str = "", *, delimiter: str | None = None, token: str | None = None, limit: int = 1000
+    ) -> Listing:
+        """One page of keys under ``prefix`` in ascending key order (as S3 ListObjectsV2)."""
+        ...
