@@ -1,0 +1,41 @@
+"""ivs-clip-manifest's clip engine: HLS clips of IVS recordings without transcoding.
+
+Pure Python, no AWS and no HTTP: give it a way to read playlists and a window, and it returns
+the clip's playlists (a master and one media playlist per rendition) as text.
+"""
+
+from .engine import BYTE_RANGE_MASTER, clip_recording
+from .errors import (
+    ClipError,
+    InvalidOption,
+    InvalidPlaylist,
+    InvalidTime,
+    InvalidWindow,
+    NoByteRangePlaylist,
+    OutOfRange,
+    PlaylistNotFound,
+)
+from .model import BOUNDARIES, DEFAULT_MAX_SECONDS, Clip, ClipRequest, PlaylistReader, RenditionSummary
+from .timeparse import TimePoint, format_iso, parse_time
+
+__all__ = [
+    "BOUNDARIES",
+    "BYTE_RANGE_MASTER",
+    "DEFAULT_MAX_SECONDS",
+    "Clip",
+    "ClipError",
+    "ClipRequest",
+    "InvalidOption",
+    "InvalidPlaylist",
+    "InvalidTime",
+    "InvalidWindow",
+    "NoByteRangePlaylist",
+    "OutOfRange",
+    "PlaylistNotFound",
+    "PlaylistReader",
+    "RenditionSummary",
+    "TimePoint",
+    "clip_recording",
+    "format_iso",
+    "parse_time",
+]

@@ -1,0 +1,253 @@
+"""Clip one media playlist: select its segments and write them as a VOD playlist.
+
+Kept segments are copied line by line from the source (EXTINF and date strings unchanged), with
+the few rewrites a cut needs: absolute byte-range offsets, the init section and key in force,
+dates where a cut or discontinuity leaves a segment without one, and URIs relative to the clip.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import InvalidPlaylist
+from .scan import MediaHeader, Segment, find_anchor, iter_segments, last_segment_from, read_header
+from .select import select
+from .timeparse import US, format_iso
+
+#: Tags the clip writes itself, or that make no sense in a finished clip, or that are stale.
+_DROPPED = (
+    "#EXTM3U",
+    "#EXT-X-VERSION",
+    "#EXT-X-TARGETDURATION",
+    "#EXT-X-MEDIA-SEQUENCE",
+    "#EXT-X-DISCONTINUITY-SEQUENCE",
+    "#EXT-X-PLAYLIST-TYPE",
+    "#EXT-X-ENDLIST",
+    "#EXT-X-INDEPENDENT-SEGMENTS",
+    "#EXT-X-I-FRAMES-ONLY",
+    "#EXT-X-START",
+    "#EXT-X-ALLOW-CACHE",
+    "#EXT-X-TWITCH-",
+    "#EXT-X-PART",
+    "#EXT-X-SERVER-CONTROL",
+    "#EXT-X-PRELOAD-HINT",
+    "#EXT-X-RENDITION-REPORT",
+    "#EXT-X-SKIP",
+)
+_URI_ATTR = re.compile(r'(?<![A-Z-])URI="([^"]*)"')
+_BYTERANGE = "#EXT-X-BYTERANGE:"
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """First and last instant of a media playlist (µs; relative to 0 when it has no dates)."""
+
+    first_us: int
+    last_us: int
+    dated: bool
+
+
+def timeline(text: str, header: MediaHeader) -> Timeline:
+    """Where the playlist's timed segments begin and end, reading as little as possible."""
+    if header.dated:
+        first = next(
+            (s.start_us for s in iter_segments(text, header.body_start, dated=True) if s.start_us is not None),
+            None,
+        )
+        last_block = last_segment_from(text)
+        last = None
+        for seg in iter_segments(text, last_block, dated=True):
+            if seg.start_us is not None:
+                last = seg.start_us + seg.duration_us
+        if first is None or last is None:
+            raise InvalidPlaylist("the media playlist has no timed segment")
+        return Timeline(first, last, True)
+    total = 0
+    for seg in iter_segments(text, header.body_start, dated=False, clock_us=0):
+        total += seg.duration_us
+    return Timeline(0, total, False)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaClip:
+    """A clipped media playlist before its target duration is known (it must match across renditions)."""
+
+    header: MediaHeader
+    body: tuple[str, ...]
+    version: int
+    needed_target: int
+    media_sequence: int
+    discontinuity_sequence: int
+    start_us: int
+    end_us: int
+    duration_us: int
+    segments: int
+    start_offset_us: int
+
+    def render(self, target_duration: int) -> str:
+        head = [
+            "#EXTM3U",
+            f"#EXT-X-VERSION:{self.version}",
+            f"#EXT-X-TARGETDURATION:{target_duration}",
+            "#EXT-X-PLAYLIST-TYPE:VOD",
+            f"#EXT-X-MEDIA-SEQUENCE:{self.media_sequence}",
+        ]
+        if self.discontinuity_sequence:
+            head.append(f"#EXT-X-DISCONTINUITY-SEQUENCE:{self.discontinuity_sequence}")
+        if self.header.independent_segments:
+            head.append("#EXT-X-INDEPENDENT-SEGMENTS")
+        if self.header.iframes_only:
+            head.append("#EXT-X-I-FRAMES-ONLY")
+        if self.start_offset_us > 0:
+            head.append(f"#EXT-X-START:TIME-OFFSET={self.start_offset_us / US:.3f},PRECISE=YES")
+        return "\n".join((*head, *self.body, "#EXT-X-ENDLIST")) + "\n"
+
+
+def clip_media(
+    text: str,
+    start_us: int,
+    end_us: int,
+    boundary: str,
+    relocate: Callable[[str], str],
+    header: MediaHeader | None = None,
+) -> MediaClip | None:
+    """Clip a normalized media playlist to a window; ``None`` when no segment is kept."""
+    header = header or read_header(text)
+    if header.dated:
+        anchor = find_anchor(text, header.body_start, start_us)
+        walk = iter_segments(text, anchor, dated=True)
+    else:
+        walk = iter_segments(text, header.body_start, dated=False, clock_us=0)
+    kept = select(walk, start_us, end_us, boundary)
+    if not kept:
+        return None
+    return _write(text, header, kept, start_us, relocate)
+
+
+def _write(
+    text: str, header: MediaHeader, kept: list[Segment], start_us: int, relocate: Callable[[str], str]
+) -> MediaClip:
+    first = kept[0]
+    body: list[str] = []
+    uses_map = False
+    uses_range = False
+    uses_keyformat = False
+    in_block_map = text.find("\n#EXT-X-MAP:", first.block_start - 1, first.uri_start) != -1
+    if not in_block_map:
+        map_line = _last_tag_before(text, "#EXT-X-MAP:", first.block_start)
+        if map_line:
+            body.append(_relocate_attr(map_line, relocate))
+            uses_map = True
+    if text.find("\n#EXT-X-KEY:", first.block_start - 1, first.uri_start) == -1:
+        key_line = _last_tag_before(text, "#EXT-X-KEY:", first.block_start)
+        if key_line and "METHOD=NONE" not in key_line:
+            body.append(_relocate_attr(key_line, relocate))
+            uses_keyformat = "KEYFORMAT" in key_line
+
+    previous: Segment | None = None
+    range_end: int | None = None
+    needed_target = 0
+    duration = 0
+    for seg in kept:
+        adjacent = previous is not None and previous.block_end == seg.block_start
+        leading = previous is None
+        forced_discontinuity = previous is not None and not adjacent and not seg.discontinuity
+        if forced_discontinuity:
+            body.append("#EXT-X-DISCONTINUITY")  # untimed source segments were skipped here
+        needs_date = (
+            header.dated
+            and not seg.dated
+            and seg.start_us is not None
+            and (leading or seg.discontinuity or forced_discontinuity)
+        )
+        seg_range_end: int | None = None
+        for line in text[seg.block_start : seg.uri_start].split("\n"):
+            if not line.startswith("#EXT"):
+                continue  # blank lines and comments (#ID3-EQUIV-TDTG among them)
+            if line.startswith(_DROPPED):
+                continue
+            if line == "#EXT-X-DISCONTINUITY" and leading:
+                continue
+            if line.startswith("#EXTINF:") and needs_date:
+                body.append("#EXT-X-PROGRAM-DATE-TIME:" + format_iso(seg.start_us or 0))
+            elif line.startswith(_BYTERANGE):
+                length, offset = _parse_range(line)
+                if offset is None:
+                    offset = range_end if adjacent and range_end is not None else _implied_offset(text, seg)
+                    line = f"{_BYTERANGE}{length}@{offset}"
+                seg_range_end = offset + length
+                uses_range = True
+            elif line.startswith(("#EXT-X-MAP:", "#EXT-X-KEY:")):
+                uses_map = uses_map or line.startswith("#EXT-X-MAP:")
+                uses_keyformat = uses_keyformat or "KEYFORMAT" in line
+                line = _relocate_attr(line, relocate)
+            body.append(line)
+        body.append(relocate(text[seg.uri_start : seg.block_end].strip()))
+        range_end = seg_range_end
+        previous = seg
+        duration += seg.duration_us
+        needed_target = max(needed_target, (seg.duration_us + US // 2) // US)
+
+    version = max(header.version, 3)
+    if uses_range or header.iframes_only:
+        version = max(version, 4)
+    if uses_keyformat:
+        version = max(version, 5)
+    if uses_map:
+        version = max(version, 5 if header.iframes_only else 6)
+    last = kept[-1]
+    first_start = first.start_us or 0
+    offset = start_us - first_start if first_start < start_us < first_start + first.duration_us else 0
+    return MediaClip(
+        header=header,
+        body=tuple(body),
+        version=version,
+        needed_target=max(needed_target, 1),
+        media_sequence=header.media_sequence + text.count("\n#EXTINF:", 0, first.block_start),
+        discontinuity_sequence=header.discontinuity_sequence
+        + text.count("\n#EXT-X-DISCONTINUITY\n", 0, first.uri_start),
+        start_us=first_start,
+        end_us=(last.start_us or 0) + last.duration_us,
+        duration_us=duration,
+        segments=len(kept),
+        start_offset_us=offset,
+    )
+
+
+def _last_tag_before(text: str, tag: str, pos: int) -> str | None:
+    found = text.rfind("\n" + tag, 0, pos)
+    if found == -1:
+        return None
+    end = text.find("\n", found + 1)
+    return text[found + 1 : end if end != -1 else len(text)].strip()
+
+
+def _relocate_attr(line: str, relocate: Callable[[str], str]) -> str:
+    return _URI_ATTR.sub(lambda m: f'URI="{relocate(m.group(1))}"', line)
+
+
+def _parse_range(line: str) -> tuple[int, int | None]:
+    raw = line[len(_BYTERANGE) :].strip()
+    length, _, offset = raw.partition("@")
+    try:
+        return int(length), (int(offset) if offset else None)
+    except ValueError:
+        raise InvalidPlaylist(f"malformed EXT-X-BYTERANGE: {line[:80]!r}") from None
+
+
+def _implied_offset(text: str, seg: Segment) -> int:
+    """Resolve an offset-less range: it starts where the previous range of the resource ended."""
+    carried = 0
+    pos = seg.block_start
+    while True:
+        found = text.rfind("\n" + _BYTERANGE, 0, pos)
+        if found == -1:
+            return carried
+        end = text.find("\n", found + 1)
+        length, offset = _parse_range(text[found + 1 : end if end != -1 else len(text)])
+        if offset is not None:
+            return offset + length + carried
+        carried += length
+        pos = found
