@@ -197,7 +197,7 @@ def _describe_window(window: Window, reference: Timeline) -> str:
 
 def _empty(window: Window, rendition: Timeline, reference: Timeline, name: str, boundary: str) -> OutOfRange:
     reason = (
-        "no segment lies wholly inside it (try boundary outer or nearest)"
+        "with boundary inner no segment lies wholly inside it (try outer or nearest)"
         if boundary == "inner"
         else "no segment overlaps it (it falls in a gap of the recording)"
     )
