@@ -36,6 +36,8 @@ _DROPPED = (
     "#EXT-X-RENDITION-REPORT",
     "#EXT-X-SKIP",
 )
+#: Tags copied verbatim, tested first because every segment has them.
+_COPIED = ("#EXT-X-PROGRAM-DATE-TIME:", "#EXTINF:")
 _URI_ATTR = re.compile(r'(?<![A-Z-])URI="([^"]*)"')
 _BYTERANGE = "#EXT-X-BYTERANGE:"
 
@@ -164,15 +166,18 @@ def _write(
         )
         seg_range_end: int | None = None
         for line in text[seg.block_start : seg.uri_start].split("\n"):
+            if line.startswith(_COPIED):  # the common case, first
+                if needs_date and line.startswith("#EXTINF:"):
+                    body.append("#EXT-X-PROGRAM-DATE-TIME:" + format_iso(seg.start_us or 0))
+                body.append(line)
+                continue
             if not line.startswith("#EXT"):
                 continue  # blank lines and comments (#ID3-EQUIV-TDTG among them)
             if line.startswith(_DROPPED):
                 continue
             if line == "#EXT-X-DISCONTINUITY" and leading:
                 continue
-            if line.startswith("#EXTINF:") and needs_date:
-                body.append("#EXT-X-PROGRAM-DATE-TIME:" + format_iso(seg.start_us or 0))
-            elif line.startswith(_BYTERANGE):
+            if line.startswith(_BYTERANGE):
                 length, offset = _parse_range(line)
                 if offset is None:
                     offset = range_end if adjacent and range_end is not None else _implied_offset(text, seg)

@@ -52,20 +52,25 @@ def relative(target: str, playlist_path: str) -> str:
 class Relocator:
     """Rewrites URIs from a source playlist's location to an output playlist's, with a cache.
 
-    Byte-range playlists repeat the same file name for every part, so the cache saves most of
-    the path arithmetic.
+    Segment URIs are nearly always bare file names next to their playlist, so those take a fast
+    path: one relative prefix computed once, then plain concatenation.
     """
 
-    __slots__ = ("_cache", "_out", "_src")
+    __slots__ = ("_cache", "_out", "_prefix", "_src")
 
     def __init__(self, source_playlist: str, output_playlist: str) -> None:
         self._src = source_playlist
         self._out = output_playlist
         self._cache: dict[str, str] = {}
+        folder = posixpath.dirname(source_playlist)
+        self._prefix = relative(folder + "/x", output_playlist)[:-1] if folder else None
 
     def __call__(self, uri: str) -> str:
         found = self._cache.get(uri)
         if found is None:
-            found = relative(resolve(self._src, uri), self._out)
+            if self._prefix is not None and "/" not in uri and ":" not in uri and uri not in (".", ".."):
+                found = self._prefix + uri
+            else:
+                found = relative(resolve(self._src, uri), self._out)
             self._cache[uri] = found
         return found
