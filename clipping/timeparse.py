@@ -48,12 +48,16 @@ def parse_pdt(text: str) -> int:
         if text[10] == "T" and text[13] == ":" and text[16] == ":":
             base = _hour_cache.get(text[:13])
             if base is None:
-                base = timegm((int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), 0, 0))
+                hour = datetime(int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), tzinfo=UTC)
+                base = timegm(hour.timetuple())
                 if len(_hour_cache) > 4096:
                     _hour_cache.clear()
                 _hour_cache[text[:13]] = base
             rest = text[19:]
-            seconds = base + int(text[14:16]) * 60 + int(text[17:19])
+            minute, second = int(text[14:16]), int(text[17:19])
+            if minute > 59 or second > 59 or text[4] != "-" or text[7] != "-":
+                raise ValueError(text)
+            seconds = base + minute * 60 + second
             micros = 0
             if rest[:1] == ".":
                 end = 1
@@ -114,7 +118,10 @@ def parse_time(value: object, field: str) -> TimePoint:
     if isinstance(value, bool) or value is None:
         raise InvalidTime(f"{field} must be a number of seconds or an ISO 8601 date time", field=field)
     if isinstance(value, int | float):
-        return _from_number(float(value), field)
+        try:
+            return _from_number(float(value), field)
+        except OverflowError:
+            return _from_number(math.inf, field)
     if not isinstance(value, str):
         raise InvalidTime(f"{field} must be a number of seconds or an ISO 8601 date time", field=field)
     text = value.strip()

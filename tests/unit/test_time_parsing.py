@@ -51,7 +51,27 @@ def test_epoch_milliseconds_are_refused_with_a_message_saying_so():
     assert err.value.field == "start_time"
 
 
-@pytest.mark.parametrize("value", [math.nan, math.inf, -1, "-3", "nan", "inf", True, None, [], {}, "", "tomorrow"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        math.nan,
+        math.inf,
+        -1,
+        "-3",
+        "nan",
+        "inf",
+        True,
+        None,
+        [],
+        {},
+        "",
+        "tomorrow",
+        10**400,
+        "2024-02-30T00:00:00Z",
+        "2024-01-01T25:00:00Z",
+        "2024-01-01T12:61:00Z",
+    ],
+)
 def test_unreadable_times_are_refused_naming_the_field(value):
     with pytest.raises(InvalidTime) as err:
         parse_time(value, "end_time")

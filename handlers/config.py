@@ -1,0 +1,116 @@
+"""Settings from the environment, checked once at cold start so a bad deployment fails loudly."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+DEFAULT_CLIPS_PREFIX = "clips/"
+DEFAULT_RECORDINGS_PREFIX = "ivs/"
+DEFAULT_MAX_CLIP_SECONDS = 86_400.0
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX_PART = re.compile(r"^[A-Za-z0-9!_.*'()=+-]+$")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+class ConfigError(RuntimeError):
+    """A missing or invalid environment variable; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the handlers need to know about their deployment."""
+
+    storage_url: str  # s3://bucket or file:///absolute/dir
+    public_base_url: str  # without a trailing slash
+    clips_prefix: str = DEFAULT_CLIPS_PREFIX  # ends with "/"
+    recordings_prefix: str = DEFAULT_RECORDINGS_PREFIX  # ends with "/"
+    max_clip_seconds: float = DEFAULT_MAX_CLIP_SECONDS
+    cors_allow_origins: tuple[str, ...] = ("*",)
+
+    @property
+    def bucket(self) -> str | None:
+        """The S3 bucket behind ``s3://`` URIs in requests; ``None`` for local file storage."""
+        parts = urlsplit(self.storage_url)
+        return parts.netloc if parts.scheme == "s3" else None
+
+
+def load_settings(environ: Mapping[str, str]) -> Settings:
+    """Read and validate every setting; raises :class:`ConfigError` naming the first bad one."""
+    return Settings(
+        storage_url=_storage_url(_required(environ, "STORAGE_URL")),
+        public_base_url=_base_url(_required(environ, "PUBLIC_BASE_URL")),
+        clips_prefix=_prefix(environ, "CLIPS_PREFIX", DEFAULT_CLIPS_PREFIX),
+        recordings_prefix=_prefix(environ, "RECORDINGS_PREFIX", DEFAULT_RECORDINGS_PREFIX),
+        max_clip_seconds=_seconds(environ, "MAX_CLIP_SECONDS", DEFAULT_MAX_CLIP_SECONDS),
+        cors_allow_origins=_origins(environ, "CORS_ALLOW_ORIGINS"),
+    )
+
+
+def _required(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+def _storage_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme == "s3":
+        if not _BUCKET.match(parts.netloc) or parts.path.strip("/") or parts.query or parts.fragment:
+            raise ConfigError(f"STORAGE_URL must be s3://<bucket> with a valid bucket name, not {value!r}")
+        return f"s3://{parts.netloc}"
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/") or parts.query:
+            raise ConfigError(f"STORAGE_URL must be file:///<absolute directory>, not {value!r}")
+        return value
+    raise ConfigError(f"STORAGE_URL must start with s3:// or file:///, not {value!r}")
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query or fragment, not {value!r}")
+    if parts.username or parts.password:
+        raise ConfigError("PUBLIC_BASE_URL must not carry credentials")
+    try:
+        parts.port  # noqa: B018  (validates the port)
+    except ValueError as exc:
+        raise ConfigError(f"PUBLIC_BASE_URL has an invalid port: {value!r}") from exc
+    return value.rstrip("/")
+
+
+def _prefix(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = environ.get(name, "").strip() or default
+    if not value.endswith("/"):
+        value += "/"
+    parts = value[:-1].split("/")
+    if value.startswith("/") or not all(p and p not in (".", "..") and _PREFIX_PART.match(p) for p in parts):
+        raise ConfigError(f"{name} must be a key prefix such as {default!r}, not {value!r}")
+    return value
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
+def _origins(environ: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = environ.get(name, "").strip() or "*"
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ConfigError(f"{name} must list origins such as https://example.com or *, not {origin!r}")
+    return origins or ("*",)

@@ -1,0 +1,135 @@
+"""Which recording a request names: ``master_url`` → a storage key, and keys → public URLs.
+
+The service reads only its own bucket: a ``master_url`` is accepted as a URL under the public
+base URL, an ``s3://`` URI of our bucket, or a bare key, and must end up as a plain ``.m3u8`` key
+under the recordings prefix. Anything else is refused before any read, so the service never
+fetches an arbitrary URL and never leaves its prefix through ``..`` or encoded tricks.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote, urlsplit
+
+from clipping.errors import ClipError
+
+MAX_KEY_BYTES = 1024
+FIELD = "master_url"
+
+# S3's "safe" key characters plus "/" and "=": what IVS keys use, nothing that needs escaping.
+_KEY_PART = re.compile(r"^[A-Za-z0-9!_.*'()=+-]+$")
+_RECORDING_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+_HLS_DIR = "/media/hls/"
+
+
+class InvalidSource(ClipError):
+    """``master_url`` does not name a playlist of ours."""
+
+    code = "invalid_master_url"
+
+
+def resolve_master_key(value: object, *, public_base_url: str, bucket: str | None, recordings_prefix: str) -> str:
+    """The storage key a ``master_url`` names, or :class:`InvalidSource` saying why not."""
+    if not isinstance(value, str):
+        raise _refuse("master_url must be a string")
+    text = value.strip()
+    if not text:
+        raise _refuse("master_url is empty")
+    if len(text) > 2048 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise _refuse("master_url is too long or contains control characters")
+    if "\\" in text:
+        raise _refuse("master_url must not contain backslashes")
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        key = _key_from_public_url(text, public_base_url)
+    elif scheme == "s3":
+        if bucket is None or parts.netloc != bucket:
+            raise _refuse("master_url names another bucket; give a key or a URL of this service's recordings")
+        if parts.query or parts.fragment:
+            raise _refuse("master_url must not carry a query or fragment")
+        key = parts.path.removeprefix("/")
+    elif scheme or text.startswith("//"):
+        raise _refuse(f"master_url must be https, s3 or a key; {scheme or 'network-path'} URLs are not read")
+    else:
+        key = text.removeprefix("/")
+    return _check_key(key, recordings_prefix)
+
+
+def _key_from_public_url(text: str, public_base_url: str) -> str:
+    parts, base = urlsplit(text), urlsplit(public_base_url)
+    try:
+        port, base_port = parts.port, base.port
+    except ValueError:
+        raise _refuse("master_url has an invalid port") from None
+    defaults = {"http": 80, "https": 443}
+    same_origin = (
+        parts.scheme.lower() == base.scheme.lower()
+        and (parts.hostname or "") == (base.hostname or "").lower()
+        and (port or defaults[parts.scheme.lower()]) == (base_port or defaults[base.scheme.lower()])
+        and not parts.username
+        and not parts.password
+    )
+    if not same_origin:
+        raise _refuse(f"master_url must be under {public_base_url}/ (other hosts are not read)")
+    if parts.query or parts.fragment:
+        raise _refuse("master_url must not carry a query or fragment")
+    base_path = base.path.rstrip("/") + "/"
+    if not parts.path.startswith(base_path):
+        raise _refuse(f"master_url must be under {public_base_url}/")
+    encoded = parts.path[len(base_path) :]
+    if re.search(r"%(?![0-9A-Fa-f]{2})", encoded):
+        raise _refuse("master_url has a malformed percent-escape")
+    if re.search(r"%(2[fF]|5[cC])", encoded):
+        raise _refuse("master_url must not contain encoded slashes or backslashes")
+    try:
+        return unquote(encoded, errors="strict")
+    except UnicodeDecodeError:
+        raise _refuse("master_url has percent-escapes that are not UTF-8") from None
+
+
+def _check_key(key: str, recordings_prefix: str) -> str:
+    if "%" in key or "\\" in key:
+        raise _refuse("master_url must not contain encoded characters or backslashes once decoded")
+    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise _refuse("master_url names a key longer than 1024 bytes")
+    parts = key.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise _refuse("master_url must not contain empty, '.' or '..' path segments")
+    if not all(_KEY_PART.match(p) for p in parts):
+        raise _refuse("master_url contains characters that recording keys never use")
+    if not key.endswith(".m3u8"):
+        raise _refuse("master_url must name an HLS playlist (.m3u8)")
+    if not key.startswith(recordings_prefix):
+        raise _refuse(f"master_url must name a recording under {recordings_prefix}")
+    return key
+
+
+def _refuse(message: str) -> InvalidSource:
+    return InvalidSource(message, field=FIELD)
+
+
+def recording_id_of(key: str) -> str:
+    """The IVS recording id of a master key (``.../<recording_id>/media/hls/master.m3u8``).
+
+    Keys outside the IVS layout use the playlist's directory name, so every clip has an index.
+    """
+    head = key.split(_HLS_DIR, 1)[0] if _HLS_DIR in key else key.rsplit("/", 1)[0]
+    candidate = head.rstrip("/").rsplit("/", 1)[-1]
+    return candidate if _RECORDING_ID.match(candidate) else re.sub(r"[^A-Za-z0-9_-]", "_", candidate)[:128]
+
+
+def recording_key_of(key: str) -> str:
+    """The recording's prefix (``.../<recording_id>/``) of a master key, as recordings are listed."""
+    if _HLS_DIR in key:
+        return key.split(_HLS_DIR, 1)[0] + "/"
+    return key.rsplit("/", 1)[0] + "/"
+
+
+def is_recording_id(value: str) -> bool:
+    return bool(_RECORDING_ID.match(value))
+
+
+def public_url(public_base_url: str, key: str) -> str:
+    """The URL that serves a stored object (the CloudFront domain in AWS)."""
+    return public_base_url.rstrip("/") + "/" + quote(key, safe="/!*'()=+-_.~")
