@@ -33,7 +33,7 @@ bench: setup ## Speed and memory of the engine and the listings, against baselin
 	$(BIN)/python -m bench
 
 build-lambda: setup ## The Lambda code archive's dependency tree (build/deps), before `pulumi up`
-	$(BIN)/python scripts/build_lambda.py
+	$(BIN)/python scripts/build_lambda.py $(ARGS)
 
 sample: setup ## Regenerate the bundled sample recording (needs only the pip-installed ffmpeg)
 	$(BIN)/python scripts/make_sample_recording.py

@@ -1,0 +1,49 @@
+"""ivs-clip-manifest: the AWS side of clipping IVS recordings by writing new HLS playlists.
+
+Each concern is a module of ``infra/``; this file wires them together, in dependency order, and
+exports what users need. Configuration keys and their defaults: ``infra/config.py`` and
+docs/deploy.md.
+"""
+
+from pathlib import Path
+
+import pulumi
+
+from infra.api import create_api
+from infra.cdn import create_cdn
+from infra.config import load_settings
+from infra.functions import create_functions, lambda_code
+from infra.ivs import create_channel
+from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS
+from infra.storage import create_storage, grant_cdn_read
+
+ROOT = Path(__file__).resolve().parent
+settings = load_settings()
+
+# Storage: recordings and clips in one private bucket.
+storage = create_storage(settings)
+
+# CDN: the only reader of the bucket; viewers fetch playlists and segments from here.
+cdn = create_cdn(storage, settings)
+bucket_policy = grant_cdn_read(storage, settings, cdn.reader)
+
+# Functions: one per route, sharing one archive of handlers/, clipping/ and build/deps.
+functions = create_functions(settings, storage, cdn.url, lambda_code(ROOT, settings))
+
+# API: POST /clipmanifest, GET /getrecordings, GET /getclips.
+api = create_api(settings, functions)
+
+# IVS (optional): a channel that records into the bucket.
+channel = create_channel(settings, storage) if settings.create_ivs_channel else None
+
+pulumi.export("api_url", api.base_url)
+pulumi.export("clip_manifest_url", api.url(CLIP_MANIFEST))
+pulumi.export("get_recordings_url", api.url(GET_RECORDINGS))
+pulumi.export("get_clips_url", api.url(GET_CLIPS))
+pulumi.export("cdn_url", cdn.url)
+pulumi.export("bucket_name", storage.name)
+if channel is not None:
+    pulumi.export("ivs_channel_arn", channel.channel.arn)
+    pulumi.export("ivs_ingest_endpoint", channel.channel.ingest_endpoint)
+    pulumi.export("ivs_playback_url", channel.channel.playback_url)
+    pulumi.export("ivs_stream_key", channel.stream_key)

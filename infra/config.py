@@ -1,0 +1,142 @@
+"""Stack settings: one typed value read from Pulumi config, with the defaults applied here.
+
+The defaults live in code, not only in Pulumi.yaml, because the CLI is what applies Pulumi.yaml
+defaults: unit tests under mocks (and any program run without the CLI) would otherwise see nothing.
+A test keeps Pulumi.yaml's documented defaults equal to these.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+ORIGIN_ACCESS_KINDS = ("oai", "oac")
+ARCHITECTURES = ("arm64", "x86_64")
+RUNTIMES = ("python3.12", "python3.13")
+
+
+class SettingsError(pulumi.RunError, ValueError):
+    """A config value that would deploy something broken; raised before any resource exists."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program reads from config. Field names are the snake_case config keys."""
+
+    # Storage
+    existing_bucket_name: str = ""
+    force_destroy_bucket: bool = False
+    recordings_prefix: str = "ivs/"
+    clips_prefix: str = "clips/"
+    cors_allow_origins: tuple[str, ...] = ("*",)
+    # CDN
+    origin_access: str = "oai"
+    cdn_price_class: str = "PriceClass_100"
+    playlist_cache_seconds: int = 5
+    segment_cache_seconds: int = 31_536_000
+    # Functions
+    lambda_runtime: str = "python3.12"
+    lambda_architecture: str = "arm64"
+    lambda_memory_mb: int = 128
+    lambda_timeout_seconds: int = 40
+    lambda_deps_dir: str = "build/deps"
+    log_level: str = "INFO"
+    log_retention_days: int = 14
+    max_clip_seconds: int = 86_400
+    # API
+    throttling_burst_limit: int = 100
+    throttling_rate_limit: int = 50
+    jwt_issuer: str = ""
+    jwt_audience: tuple[str, ...] = ()
+    # IVS (optional)
+    create_ivs_channel: bool = False
+    ivs_channel_type: str = "STANDARD"
+    ivs_latency_mode: str = "LOW"
+    ivs_thumbnail_interval_seconds: int = 60
+    ivs_reconnect_window_seconds: int = 60
+
+    def __post_init__(self) -> None:
+        _one_of("originAccess", self.origin_access, ORIGIN_ACCESS_KINDS)
+        _one_of("lambdaArchitecture", self.lambda_architecture, ARCHITECTURES)
+        _one_of("lambdaRuntime", self.lambda_runtime, RUNTIMES)
+        for key, prefix in (("recordingsPrefix", self.recordings_prefix), ("clipsPrefix", self.clips_prefix)):
+            ok = prefix.endswith("/") and not prefix.startswith("/") and "*" not in prefix
+            _check(ok, f"{key} must look like 'name/' (got {prefix!r})")
+        clips, recordings = self.clips_prefix, self.recordings_prefix
+        overlap = clips.startswith(recordings) or recordings.startswith(clips)
+        _check(not overlap, "clipsPrefix and recordingsPrefix must not overlap: clips are the only writes")
+        _check(bool(self.cors_allow_origins), "corsAllowOrigins must list at least one origin (or '*')")
+        _check(
+            bool(self.jwt_issuer) == bool(self.jwt_audience),
+            "jwtIssuer and jwtAudience go together: set both to protect POST /clipmanifest, or neither",
+        )
+        _check(not self.jwt_issuer or self.jwt_issuer.startswith("https://"), "jwtIssuer must be https")
+        _check(self.playlist_cache_seconds < self.segment_cache_seconds, "playlists must expire first")
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return bool(self.jwt_issuer and self.jwt_audience)
+
+    @property
+    def uses_existing_bucket(self) -> bool:
+        return bool(self.existing_bucket_name)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """Settings from camelCase config keys; unknown keys are an error (a typo must not pass)."""
+        names = {config_key(f.name): f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(names))
+        _check(not unknown, f"unknown config keys: {unknown}")
+        kwargs = {names[key]: _coerce(getattr(DEFAULTS, names[key]), value) for key, value in values.items()}
+        return cls(**kwargs)
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise SettingsError(message)
+
+
+def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+    _check(value in allowed, f"{key} must be one of {allowed} (got {value!r})")
+
+
+def config_key(field_name: str) -> str:
+    """snake_case field → camelCase config key (``cors_allow_origins`` → ``corsAllowOrigins``)."""
+    head, *rest = field_name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _coerce(default: Any, value: Any) -> Any:
+    """Config values arrive as strings from the CLI and as YAML types from files; accept both."""
+    if isinstance(default, bool):
+        return value if isinstance(value, bool) else str(value).strip().lower() in {"true", "1", "yes"}
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, tuple):
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(str(item).strip() for item in items if str(item).strip())
+    return str(value)
+
+
+DEFAULTS = Settings()
+
+
+def load_settings(config: pulumi.Config | None = None) -> Settings:
+    """Read every known key of the project namespace; missing keys keep the defaults above."""
+    config = config or pulumi.Config()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Settings):
+        raw = config.get(config_key(f.name))
+        if raw is not None:
+            values[config_key(f.name)] = _parse(raw) if isinstance(f.default, tuple) else raw
+    return Settings.from_mapping(values)
+
+
+def _parse(raw: str) -> Any:
+    """A list key holds a YAML list (JSON text to the SDK) or a comma-separated string."""
+    return json.loads(raw) if raw.lstrip().startswith("[") else raw

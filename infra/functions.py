@@ -1,0 +1,116 @@
+"""Functions: one Lambda per route, one shared code archive, one least-privilege role each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import get_monitor
+
+from infra.archive import archive_files, asset_archive, check_dependencies
+from infra.config import Settings
+from infra.policies import S3Access, function_policy, lambda_assume_role
+from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS, ROUTES, Route
+from infra.storage import Storage
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    route: Route
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+
+def s3_access(route: Route, settings: Settings) -> S3Access:
+    """The clip function reads recordings and clips and writes clips; the listers only read their own."""
+    recordings, clips = settings.recordings_prefix, settings.clips_prefix
+    return {
+        CLIP_MANIFEST: S3Access(read=(recordings, clips), write=(clips,)),
+        GET_RECORDINGS: S3Access(read=(recordings,)),
+        GET_CLIPS: S3Access(read=(clips,)),
+    }[route]
+
+
+def deps_dir(root: Path, settings: Settings) -> Path:
+    return root / settings.lambda_deps_dir
+
+
+def _under_mocks() -> bool:
+    """Unit tests run the program on mock resources, which never read the archive's files."""
+    return isinstance(get_monitor(), MockMonitor)
+
+
+def lambda_code(root: Path, settings: Settings) -> pulumi.AssetArchive:
+    """The shared archive; a real preview/up stops here if ``build/deps`` is missing or stale."""
+    deps = deps_dir(root, settings)
+    if not _under_mocks():
+        python_version = settings.lambda_runtime.removeprefix("python")
+        check_dependencies(root, deps, settings.lambda_architecture, python_version)
+    return asset_archive(archive_files(root, deps))
+
+
+def environment(settings: Settings, storage: Storage, public_base_url: pulumi.Output[str]) -> dict[str, object]:
+    """What the handlers read at cold start (see handlers/): where data is and what they may do."""
+    return {
+        "STORAGE_URL": storage.url,
+        "PUBLIC_BASE_URL": public_base_url,
+        "CLIPS_PREFIX": settings.clips_prefix,
+        "RECORDINGS_PREFIX": settings.recordings_prefix,
+        "MAX_CLIP_SECONDS": str(settings.max_clip_seconds),
+        "CORS_ALLOW_ORIGINS": ",".join(settings.cors_allow_origins),
+        "LOG_LEVEL": settings.log_level,
+    }
+
+
+def create_functions(
+    settings: Settings,
+    storage: Storage,
+    public_base_url: pulumi.Output[str],
+    code: pulumi.Archive,
+) -> list[DeployedFunction]:
+    variables = environment(settings, storage, public_base_url)
+    return [_function(route, settings, storage, variables, code) for route in ROUTES]
+
+
+def _function(
+    route: Route,
+    settings: Settings,
+    storage: Storage,
+    variables: dict[str, object],
+    code: pulumi.Archive,
+) -> DeployedFunction:
+    # Our own log group (not /aws/lambda/…): retention is set here, and the role needs no CreateLogGroup.
+    log_group = aws.cloudwatch.LogGroup(
+        f"{route.name}-logs",
+        name=f"/{pulumi.get_project()}/{pulumi.get_stack()}/{route.name}",
+        retention_in_days=settings.log_retention_days,
+    )
+    role = aws.iam.Role(f"{route.name}-role", assume_role_policy=lambda_assume_role())
+    access = s3_access(route, settings)
+    policy = aws.iam.RolePolicy(
+        f"{route.name}-access",
+        role=role.id,
+        policy=pulumi.Output.all(storage.arn, log_group.arn).apply(
+            lambda arns: function_policy(arns[0], access, arns[1])
+        ),
+    )
+    function = aws.lambda_.Function(
+        route.name,
+        description=f"{route.key} ({route.handler})",
+        role=role.arn,
+        runtime=settings.lambda_runtime,
+        handler=route.handler,
+        architectures=[settings.lambda_architecture],
+        memory_size=settings.lambda_memory_mb,
+        timeout=settings.lambda_timeout_seconds,
+        code=code,
+        environment={"variables": variables},
+        logging_config={"log_format": "Text", "log_group": log_group.name},
+        # Without the policy in place the first invocations would fail on S3 and on logging.
+        opts=pulumi.ResourceOptions(depends_on=[policy, log_group]),
+    )
+    return DeployedFunction(route=route, function=function, role=role, log_group=log_group)

@@ -1,0 +1,129 @@
+"""IAM and bucket policy documents as plain JSON text, built from plain strings.
+
+Pure functions, so the same builders run inside ``Output.apply`` in the program and directly in tests
+(and through parliament). Every statement names its prefixes; no action or resource is ``*``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+Statement = dict[str, Any]
+
+VERSION = "2012-10-17"
+CLOUDFRONT_SERVICE = "cloudfront.amazonaws.com"
+
+
+def document(*statements: Statement) -> str:
+    """A policy document; keys sorted so the text (and the preview diff) is stable."""
+    return json.dumps({"Version": VERSION, "Statement": list(statements)}, sort_keys=True)
+
+
+def objects(bucket_arn: str, prefixes: tuple[str, ...]) -> list[str]:
+    return [f"{bucket_arn}/{prefix}*" for prefix in prefixes]
+
+
+def lambda_assume_role() -> str:
+    """Only the Lambda service may take a function role."""
+    return document(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class S3Access:
+    """What one function may do in the bucket, by key prefix."""
+
+    read: tuple[str, ...]
+    write: tuple[str, ...] = ()
+
+
+def function_policy(bucket_arn: str, access: S3Access, log_group_arn: str) -> str:
+    """A function's inline policy: its prefixes of the bucket and its own log group, nothing else.
+
+    ``s3:ListBucket`` on the bucket is what makes S3 answer 404 (not 403) for a missing key, which
+    the handlers rely on (a clip not made yet, a recording still being written). It is granted
+    without an ``s3:prefix`` condition on purpose: S3's implicit list check for a missing key
+    carries no prefix, so a conditioned grant would still give 403. Listing reveals key names
+    only; reads and writes stay limited to the function's prefixes.
+    """
+    statements: list[Statement] = [
+        {
+            "Sid": "ReadObjects",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": objects(bucket_arn, access.read),
+        },
+        {
+            "Sid": "ListPrefixes",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+        },
+    ]
+    if access.write:
+        statements.append(
+            {
+                "Sid": "WriteObjects",
+                "Effect": "Allow",
+                "Action": "s3:PutObject",
+                "Resource": objects(bucket_arn, access.write),
+            }
+        )
+    statements.append(
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:*",
+        }
+    )
+    return document(*statements)
+
+
+@dataclass(frozen=True)
+class CdnReader:
+    """Who CloudFront reads the bucket as: an origin access identity, or the service for OAC."""
+
+    principal: dict[str, str]
+    condition: dict[str, dict[str, str]] | None = None
+
+    @classmethod
+    def identity(cls, oai_iam_arn: str) -> CdnReader:
+        return cls(principal={"AWS": oai_iam_arn})
+
+    @classmethod
+    def access_control(cls, distribution_arn: str) -> CdnReader:
+        """OAC signs as the CloudFront service; the source ARN pins it to our distribution."""
+        return cls(
+            principal={"Service": CLOUDFRONT_SERVICE},
+            condition={"StringEquals": {"AWS:SourceArn": distribution_arn}},
+        )
+
+
+def bucket_policy(bucket_arn: str, read_prefixes: tuple[str, ...], reader: CdnReader) -> str:
+    """CloudFront may read the served prefixes; nobody may use the bucket without TLS."""
+    allow: Statement = {
+        "Sid": "CloudFrontReadsMedia",
+        "Effect": "Allow",
+        "Principal": reader.principal,
+        "Action": "s3:GetObject",
+        "Resource": objects(bucket_arn, read_prefixes),
+    }
+    if reader.condition:
+        allow["Condition"] = reader.condition
+    deny_plain_http: Statement = {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    return document(allow, deny_plain_http)

@@ -1,0 +1,79 @@
+"""API: three Lambda-proxy routes, each the only way to invoke its function; CORS, throttling, logs."""
+
+from __future__ import annotations
+
+import json
+
+from tests.infra import harness as h
+from tests.infra.conftest import CORS_ORIGINS
+
+ROUTE_TO_FUNCTION = {
+    "POST /clipmanifest": "clipmanifest",
+    "GET /getrecordings": "getrecordings",
+    "GET /getclips": "getclips",
+}
+
+
+def test_api_is_an_http_api(stack: h.Recorded) -> None:
+    assert stack.one(h.API).inputs["protocolType"] == "HTTP"
+
+
+def test_the_api_has_exactly_the_three_routes(stack: h.Recorded) -> None:
+    assert {r.inputs["routeKey"] for r in stack.of_type(h.ROUTE)} == set(ROUTE_TO_FUNCTION)
+
+
+def test_each_route_targets_the_integration_of_its_own_function(stack: h.Recorded) -> None:
+    for route in stack.of_type(h.ROUTE):
+        function = ROUTE_TO_FUNCTION[route.inputs["routeKey"]]
+        assert route.inputs["target"] == f"integrations/{function}-integration-id"
+        integration = stack.named(h.INTEGRATION, f"{function}-integration").inputs
+        assert f":function:{function}-0a1b2c3/invocations" in integration["integrationUri"]
+
+
+def test_integrations_are_lambda_proxy_with_payload_2(stack: h.Recorded) -> None:
+    for integration in stack.of_type(h.INTEGRATION):
+        assert integration.inputs["integrationType"] == "AWS_PROXY"
+        assert integration.inputs["payloadFormatVersion"] == "2.0"
+
+
+def test_invoke_permissions_are_scoped_to_each_route(stack: h.Recorded) -> None:
+    sources = {p.inputs["function"]: p.inputs["sourceArn"] for p in stack.of_type(h.PERMISSION)}
+    assert sources == {
+        "clipmanifest-0a1b2c3": f"{h.EXECUTION_ARN}/*/POST/clipmanifest",
+        "getrecordings-0a1b2c3": f"{h.EXECUTION_ARN}/*/GET/getrecordings",
+        "getclips-0a1b2c3": f"{h.EXECUTION_ARN}/*/GET/getclips",
+    }
+
+
+def test_only_api_gateway_may_invoke(stack: h.Recorded) -> None:
+    for permission in stack.of_type(h.PERMISSION):
+        assert permission.inputs["principal"] == "apigateway.amazonaws.com"
+        assert permission.inputs["action"] == "lambda:InvokeFunction"
+
+
+def test_api_cors_allows_the_configured_origins(stack: h.Recorded) -> None:
+    cors = stack.one(h.API).inputs["corsConfiguration"]
+    assert cors["allowOrigins"] == CORS_ORIGINS
+    assert set(cors["allowMethods"]) == {"GET", "POST", "OPTIONS"}
+
+
+def test_default_stage_deploys_automatically(stack: h.Recorded) -> None:
+    stage = stack.one(h.STAGE).inputs
+    assert (stage["name"], stage["autoDeploy"]) == ("$default", True)
+
+
+def test_stage_throttling_comes_from_config_defaults(stack: h.Recorded) -> None:
+    settings = stack.one(h.STAGE).inputs["defaultRouteSettings"]
+    assert (settings["throttlingBurstLimit"], settings["throttlingRateLimit"]) == (100, 50)
+
+
+def test_stage_writes_json_access_logs_to_its_log_group(stack: h.Recorded) -> None:
+    logs = stack.one(h.STAGE).inputs["accessLogSettings"]
+    log_group = stack.named(h.LOG_GROUP, "api-access-logs").inputs
+    assert logs["destinationArn"].endswith(f":log-group:{log_group['name']}")
+    assert {"requestId", "routeKey", "status"} <= set(json.loads(logs["format"]))
+
+
+def test_without_jwt_config_no_route_needs_authorization(stack: h.Recorded) -> None:
+    assert not stack.of_type(h.AUTHORIZER)
+    assert {r.inputs.get("authorizationType") for r in stack.of_type(h.ROUTE)} == {"NONE"}
