@@ -1,0 +1,1 @@
+"""Speed and memory benches of the clip engine and the listings (`make bench`)."""
