@@ -1,0 +1,227 @@
+"""``/media/<key>`` of the local server behaves like the CDN: ranges, HEAD, 416, types, CORS, no traversal."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from handlers.local.cors import CorsPolicy
+from handlers.local.media import FileMediaSource, StorageMediaSource, parse_range
+from handlers.local.server import LocalApp, make_server
+from handlers.storage.base import NotFound
+
+BODY = bytes(range(256)) * 4  # 1024 distinct-enough bytes
+KEY = "clips/abc/seg.ts"
+ORIGIN = "https://player.example"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+Fetch = Callable[..., Reply]
+
+
+def _serve(app: LocalApp) -> Iterator[Fetch]:
+    server = make_server(app, "127.0.0.1", 0, log=io.StringIO())
+    # A short poll interval: shutdown() waits for it, once per test.
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    port = server.server_address[1]
+
+    def fetch(path: str, method: str = "GET", headers: dict[str, str] | None = None) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request(method, path, headers=headers or {})  # sent as is: no client-side normalising
+            response = conn.getresponse()
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            conn.close()
+
+    try:
+        yield fetch
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    (root / "clips" / "abc").mkdir(parents=True)
+    (root / KEY).write_bytes(BODY)
+    (tmp_path / "secret.txt").write_text("outside the data directory")
+    return root
+
+
+@pytest.fixture
+def fetch(data_dir: Path) -> Iterator[Fetch]:
+    cors = CorsPolicy(
+        allow_origins=(ORIGIN,),
+        allow_methods=("GET", "HEAD"),
+        allow_headers=("range",),
+        expose_headers=("Content-Length", "Content-Range"),
+    )
+    yield from _serve(LocalApp(routes={}, media=FileMediaSource(data_dir), media_cors=cors))
+
+
+def test_whole_object_is_served_with_accept_ranges(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}")
+    assert (reply.status, reply.body) == (200, BODY)
+    assert reply.headers["accept-ranges"] == "bytes"
+    assert reply.headers["content-length"] == str(len(BODY))
+
+
+def test_closed_range_is_a_206_with_content_range(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=10-19"})
+    assert (reply.status, reply.body) == (206, BODY[10:20])
+    assert reply.headers["content-range"] == f"bytes 10-19/{len(BODY)}"
+    assert reply.headers["content-length"] == "10"
+
+
+def test_open_range_runs_to_the_end(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=1000-"})
+    assert (reply.status, reply.body) == (206, BODY[1000:])
+    assert reply.headers["content-range"] == f"bytes 1000-1023/{len(BODY)}"
+
+
+def test_suffix_range_is_the_last_bytes(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=-5"})
+    assert (reply.status, reply.body) == (206, BODY[-5:])
+
+
+def test_range_past_the_end_is_truncated(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=1020-5000"})
+    assert (reply.status, reply.body) == (206, BODY[1020:])
+
+
+def test_unsatisfiable_range_is_416_with_the_size(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": f"bytes={len(BODY)}-"})
+    assert reply.status == 416
+    assert reply.headers["content-range"] == f"bytes */{len(BODY)}"
+
+
+def test_several_ranges_are_ignored_for_the_whole_object(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=0-1,5-6"})
+    assert (reply.status, reply.body) == (200, BODY)
+
+
+def test_head_gives_the_headers_without_a_body(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", method="HEAD")
+    assert (reply.status, reply.body) == (200, b"")
+    assert reply.headers["content-length"] == str(len(BODY))
+    assert reply.headers["content-type"] == "video/mp2t"
+
+
+def test_head_with_a_range_reports_the_range_length(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", method="HEAD", headers={"Range": "bytes=0-99"})
+    assert (reply.status, reply.headers["content-length"], reply.body) == (206, "100", b"")
+
+
+def test_missing_key_is_404(fetch: Fetch) -> None:
+    assert fetch("/media/clips/nope.m3u8").status == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../secret.txt",
+        "/media/clips/../../secret.txt",
+        "/media/%2e%2e/secret.txt",
+        "/media/clips%2f..%2f..%2fsecret.txt",
+        "/media//etc/passwd",
+        "/media/clips/abc/..%5c..%5c..%5csecret.txt",
+    ],
+)
+def test_traversal_is_refused(fetch: Fetch, path: str) -> None:
+    reply = fetch(path)
+    assert reply.status in (403, 404)
+    assert b"outside" not in reply.body
+
+
+def test_symlink_out_of_the_data_directory_is_refused(fetch: Fetch, data_dir: Path) -> None:
+    (data_dir / "clips" / "link.txt").symlink_to(data_dir.parent / "secret.txt")
+    reply = fetch("/media/clips/link.txt")
+    assert reply.status == 403
+    assert b"outside" not in reply.body
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("a.m3u8", "application/vnd.apple.mpegurl"),
+        ("a.ts", "video/mp2t"),
+        ("a.mp4", "video/mp4"),
+        ("a.m4s", "video/mp4"),
+        ("a.aac", "audio/aac"),
+        ("a.jpg", "image/jpeg"),
+        ("a.json", "application/json"),
+        ("a.vtt", "text/vtt"),
+        ("a.bin", "application/octet-stream"),
+    ],
+)
+def test_content_type_follows_the_extension(fetch: Fetch, data_dir: Path, name: str, content_type: str) -> None:
+    (data_dir / name).write_bytes(b"x")
+    assert fetch(f"/media/{name}").headers["content-type"] == content_type
+
+
+def test_allowed_origin_gets_cors_headers(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Origin": ORIGIN, "Range": "bytes=0-0"})
+    assert reply.headers["access-control-allow-origin"] == ORIGIN
+    assert "content-range" in reply.headers["access-control-expose-headers"].lower()
+
+
+def test_other_origin_gets_no_cors_headers(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Origin": "https://elsewhere.example"})
+    assert reply.status == 200
+    assert "access-control-allow-origin" not in reply.headers
+
+
+def test_preflight_for_a_range_request_is_allowed(fetch: Fetch) -> None:
+    reply = fetch(
+        f"/media/{KEY}",
+        method="OPTIONS",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "range"},
+    )
+    assert reply.status == 204
+    assert reply.headers["access-control-allow-origin"] == ORIGIN
+    assert "GET" in reply.headers["access-control-allow-methods"]
+    assert "range" in reply.headers["access-control-allow-headers"].lower()
+
+
+def test_writes_are_refused(fetch: Fetch) -> None:
+    assert fetch(f"/media/{KEY}", method="PUT").status == 405
+
+
+def test_range_parsing_ignores_other_units_and_reversed_bounds() -> None:
+    assert parse_range("items=0-1", 100) is None
+    assert parse_range("bytes=9-3", 100) is None
+
+
+class DictStorage:
+    """The part of :class:`Storage` that ``/media`` reads when proxying a bucket."""
+
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = objects
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFound(key) from None
+
+
+def test_bucket_objects_are_proxied_with_ranges_cut_from_a_full_get() -> None:
+    source = StorageMediaSource(DictStorage({KEY: BODY}))  # type: ignore[arg-type]
+    for fetch_ in _serve(LocalApp(routes={}, media=source)):
+        reply = fetch_(f"/media/{KEY}", headers={"Range": "bytes=100-199"})
+        assert (reply.status, reply.body) == (206, BODY[100:200])
+        assert fetch_("/media/clips/none.ts").status == 404
