@@ -18,13 +18,11 @@ from handlers.http import (
     query_str,
     serve,
 )
-from handlers.recordings import MAX_LIMIT as RECORDINGS_PAGE_MAX
-from handlers.recordings import InvalidCursor, list_recordings
+from handlers.recordings import MAX_LIMIT, InvalidCursor, list_recordings
 from handlers.storage.base import Storage
 
 ROUTE = "GET /getrecordings"
 DEFAULT_LIMIT = 50
-MAX_LIMIT = 200  # accepted; a page holds at most RECORDINGS_PAGE_MAX (next_cursor goes on)
 _CHANNEL = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
@@ -67,7 +65,7 @@ def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
                 channel=channel,
                 since=since,
                 until=until,
-                limit=min(limit, RECORDINGS_PAGE_MAX),
+                limit=limit,
                 cursor=cursor,
             )
         except InvalidCursor as exc:

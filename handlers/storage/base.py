@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+#: The most entries one :meth:`Storage.list` page holds (S3 ListObjectsV2 caps MaxKeys at 1000).
+MAX_LIST_LIMIT = 1000
+
 
 class NotFound(KeyError):
     """No object at that key."""
@@ -49,5 +52,12 @@ class Storage(Protocol):
     def list(
         self, prefix: str = "", *, delimiter: str | None = None, token: str | None = None, limit: int = 1000
     ) -> Listing:
-        """One page of keys under ``prefix`` in ascending key order (as S3 ListObjectsV2)."""
+        """One page of keys under ``prefix`` in ascending key order (as S3 ListObjectsV2).
+
+        Keys sort by their UTF-8 bytes. With a ``delimiter``, keys holding it after the
+        prefix roll up into ``prefixes`` (each ending with the delimiter) and a page holds
+        at most ``limit`` objects and prefixes together (1 to :data:`MAX_LIST_LIMIT`).
+        Pass the previous page's ``next_token`` (opaque; ``None`` on the last page) as
+        ``token`` with the same prefix and delimiter to get the next page.
+        """
         ...

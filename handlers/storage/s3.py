@@ -1,0 +1,124 @@
+"""Storage on an S3 bucket (or an S3-compatible store) through boto3.
+
+Timeouts and retries are kept short so that a slow store fails the request well inside the
+Lambda time limit instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handlers.storage.base import MAX_LIST_LIMIT, Listing, NotFound, StorageError, StoredObject
+
+#: At most 3 attempts in all (botocore's ``max_attempts`` would mean 3 *retries*, 4 attempts) of
+#: 3 s connect + 10 s per read: a dead store fails within seconds and a stalled one gives up
+#: around 30 s, inside the 40 s Lambda limit, so the handler can still answer with an error.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=3,
+    read_timeout=10,
+)
+
+_NOT_FOUND = {"NoSuchKey", "NotFound", "404"}  # HEAD-style 404s carry no code; NoSuchBucket is not "not found"
+_NOT_WRITTEN = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+
+
+def make_client(**overrides: Any) -> Any:
+    """An S3 client for the region and endpoint in the environment.
+
+    ``AWS_ENDPOINT_URL_S3`` (or ``AWS_ENDPOINT_URL``) points it at an S3-compatible store;
+    region comes from ``AWS_REGION`` or ``AWS_DEFAULT_REGION``. ``overrides`` go to
+    ``boto3.client`` (tests pass an explicit endpoint and credentials).
+    """
+    kwargs: dict[str, Any] = {
+        "region_name": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
+        "endpoint_url": os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None,
+        "config": CLIENT_CONFIG,
+    }
+    kwargs.update(overrides)
+    return boto3.session.Session().client("s3", **kwargs)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _status(exc: ClientError) -> str:
+    return str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+
+
+class S3Storage:
+    """A :class:`~handlers.storage.base.Storage` over ``bucket``; the client is made on first use."""
+
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        self.bucket = bucket
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"S3Storage({self.bucket!r})"
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = make_client()
+        return self._client
+
+    def get(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            return response["Body"].read()
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in _NOT_FOUND or (_status(exc) == "404" and code != "NoSuchBucket"):
+                raise NotFound(key) from exc
+            raise StorageError(f"S3 get {self.bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 get {self.bucket}/{key}: {exc}") from exc
+
+    def put(self, key: str, body: bytes, content_type: str, *, if_absent: bool = False) -> bool:
+        """Write ``key``; with ``if_absent`` S3 itself refuses the write if the key exists.
+
+        A 409 ConditionalRequestConflict (another conditional write in flight) also counts as
+        "not written": the other writer is the one that may win. Caveat: if an ``if_absent``
+        write succeeds but its response is lost, the retry sees 412 and this returns False.
+        """
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key, "Body": body, "ContentType": content_type}
+        if if_absent:
+            kwargs["IfNoneMatch"] = "*"
+        try:
+            self.client.put_object(**kwargs)
+        except ClientError as exc:
+            if if_absent and (_error_code(exc) in _NOT_WRITTEN or _status(exc) in _NOT_WRITTEN):
+                return False
+            raise StorageError(f"S3 put {self.bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 put {self.bucket}/{key}: {exc}") from exc
+        return True
+
+    def list(
+        self, prefix: str = "", *, delimiter: str | None = None, token: str | None = None, limit: int = 1000
+    ) -> Listing:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix, "MaxKeys": min(limit, MAX_LIST_LIMIT)}
+        if delimiter:
+            kwargs["Delimiter"] = delimiter
+        if token:
+            kwargs["ContinuationToken"] = token
+        try:
+            response = self.client.list_objects_v2(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 list {self.bucket}/{prefix}: {exc}") from exc
+        objects = [
+            StoredObject(item["Key"], int(item["Size"]), item["LastModified"].astimezone(UTC))
+            for item in response.get("Contents", [])
+        ]
+        prefixes = [item["Prefix"] for item in response.get("CommonPrefixes", [])]
+        next_token = response.get("NextContinuationToken") if response.get("IsTruncated") else None
+        return Listing(objects, prefixes, next_token)
