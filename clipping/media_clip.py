@@ -155,7 +155,12 @@ def _write(
     for seg in kept:
         adjacent = previous is not None and previous.block_end == seg.block_start
         leading = previous is None
-        forced_discontinuity = previous is not None and not adjacent and not seg.discontinuity
+        forced_discontinuity = (
+            previous is not None
+            and not adjacent
+            and not seg.discontinuity
+            and text.find("\n#EXT-X-DISCONTINUITY", previous.block_end - 1, seg.block_start) != -1
+        )
         if forced_discontinuity:
             body.append("#EXT-X-DISCONTINUITY")  # untimed source segments were skipped here
         needs_date = (
@@ -175,7 +180,7 @@ def _write(
                 continue  # blank lines and comments (#ID3-EQUIV-TDTG among them)
             if line.startswith(_DROPPED):
                 continue
-            if line == "#EXT-X-DISCONTINUITY" and leading:
+            if leading and line.rstrip() == "#EXT-X-DISCONTINUITY":
                 continue
             if line.startswith(_BYTERANGE):
                 length, offset = _parse_range(line)
@@ -211,14 +216,19 @@ def _write(
         version=version,
         needed_target=max(needed_target, 1),
         media_sequence=header.media_sequence + text.count("\n#EXTINF:", 0, first.block_start),
-        discontinuity_sequence=header.discontinuity_sequence
-        + text.count("\n#EXT-X-DISCONTINUITY\n", 0, first.uri_start),
+        discontinuity_sequence=header.discontinuity_sequence + _discontinuities_before(text, header, first),
         start_us=first_start,
         end_us=(last.start_us or 0) + last.duration_us,
         duration_us=duration,
         segments=len(kept),
         start_offset_us=offset,
     )
+
+
+def _discontinuities_before(text: str, header: MediaHeader, first: Segment) -> int:
+    """Discontinuity tags up to and including the first kept segment's (its own is dropped)."""
+    tags = text.count("\n#EXT-X-DISCONTINUITY", 0, first.uri_start)
+    return tags - text.count("\n#EXT-X-DISCONTINUITY-SEQUENCE", 0, header.header_end)
 
 
 def _last_tag_before(text: str, tag: str, pos: int) -> str | None:

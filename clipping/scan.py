@@ -55,6 +55,7 @@ class MediaHeader:
     ended: bool
     dated: bool  # at least one program date time in the playlist
     body_start: int  # offset of the first segment's first line
+    header_end: int  # offset of the first #EXTINF line: header tags all come before it
 
 
 def _int_tag(text: str, tag: str, end: int, default: int) -> int:
@@ -91,6 +92,7 @@ def read_header(text: str) -> MediaHeader:
         ended=text.rfind("\n#EXT-X-ENDLIST") != -1,
         dated=text.find(_NL_PDT) != -1,
         body_start=body_start,
+        header_end=header_end,
     )
 
 
@@ -154,7 +156,7 @@ def iter_segments(text: str, pos: int, *, dated: bool, clock_us: int | None = No
                     pdt = parse_pdt(text[pos + 25 : nl].strip())
                 except ValueError as exc:
                     raise InvalidPlaylist(f"malformed program date time: {exc}") from None
-            elif text.startswith("#EXT-X-DISCONTINUITY", pos) and nl - pos == 20:
+            elif text.startswith("#EXT-X-DISCONTINUITY", pos) and (nl - pos == 20 or text[pos + 20 : nl].isspace()):
                 disc = True
             elif text.startswith("#EXT-X-ENDLIST", pos):
                 return

@@ -12,7 +12,8 @@ def select(segments: Iterable[Segment], start_us: int, end_us: int, boundary: st
 
     ``outer`` keeps every segment that overlaps the window (touching an edge is not overlapping),
     ``inner`` only those wholly inside, ``nearest`` snaps each edge to the closest segment
-    boundary (ties go outward) and never returns nothing when something overlaps. ``segments``
+    boundary (ties go outward) and never returns nothing when something overlaps. Zero-length
+    segments inside the window are kept, so the kept run stays contiguous in the source. ``segments``
     may be a lazy walk from anywhere before the window: it is consumed only up to the window's end.
     """
     overlapping: list[Segment] = []
@@ -22,8 +23,8 @@ def select(segments: Iterable[Segment], start_us: int, end_us: int, boundary: st
             continue
         if seg_start >= end_us:
             break
-        if seg_start + seg.duration_us > start_us and seg.duration_us > 0:
-            overlapping.append(seg)
+        if seg_start + seg.duration_us > start_us if seg.duration_us else seg_start > start_us:
+            overlapping.append(seg)  # a zero-length segment is kept when it lies inside the window
     if boundary == "outer" or not overlapping:
         return overlapping
     if boundary == "inner":
