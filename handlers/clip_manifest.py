@@ -18,7 +18,7 @@ from clipping.errors import InvalidPlaylist, InvalidTime, PlaylistNotFound
 from clipping.model import BOUNDARIES, Clip, ClipRequest, TimeValue
 from handlers.clip_store import ClipStore, clip_view
 from handlers.config import Settings
-from handlers.http import HttpError, LambdaHandler, Request, Response, lazy_handler, read_json_object, serve
+from handlers.http import HttpError, LambdaHandler, Request, Response, endpoint, lazy_handler, read_json_object
 from handlers.source import recording_id_of, recording_key_of, resolve_master_key
 from handlers.storage.base import NotFound, Storage
 
@@ -214,17 +214,7 @@ def make_handler(settings: Settings, storage: Storage, *, clock: Clock | None = 
         visible, created = store.save(doc, clip.playlists)
         return Response(201 if created else 200, clip_view(visible, settings.public_base_url))
 
-    def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        return serve(
-            event,
-            context,
-            route=ROUTE,
-            methods=("POST",),
-            allow_origins=settings.cors_allow_origins,
-            action=create,
-        )
-
-    return handle
+    return endpoint(route=ROUTE, methods=("POST",), allow_origins=settings.cors_allow_origins, action=create)
 
 
 handler = lazy_handler(make_handler)

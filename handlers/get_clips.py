@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from handlers.clip_store import ClipStore, InvalidCursor, clip_view
 from handlers.config import Settings
 from handlers.http import (
@@ -12,10 +9,10 @@ from handlers.http import (
     LambdaHandler,
     Request,
     Response,
+    endpoint,
     lazy_handler,
     query_int,
     query_str,
-    serve,
 )
 from handlers.source import is_recording_id, recording_id_of
 from handlers.storage.base import Storage
@@ -56,17 +53,7 @@ def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
         clips = [clip_view(doc, settings.public_base_url) for doc in page.clips]
         return Response(200, {"clips": clips, "next_cursor": page.next_cursor})
 
-    def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        return serve(
-            event,
-            context,
-            route=ROUTE,
-            methods=("GET",),
-            allow_origins=settings.cors_allow_origins,
-            action=list_clips,
-        )
-
-    return handle
+    return endpoint(route=ROUTE, methods=("GET",), allow_origins=settings.cors_allow_origins, action=list_clips)
 
 
 handler = lazy_handler(make_handler)

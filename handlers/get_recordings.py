@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from handlers.config import Settings
 from handlers.http import (
@@ -13,10 +11,10 @@ from handlers.http import (
     LambdaHandler,
     Request,
     Response,
+    endpoint,
     lazy_handler,
     query_int,
     query_str,
-    serve,
 )
 from handlers.recordings import MAX_LIMIT, InvalidCursor, list_recordings
 from handlers.storage.base import Storage
@@ -74,17 +72,7 @@ def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
             raise HttpError(400, "invalid_parameter", str(exc)) from None
         return Response(200, page.to_dict())
 
-    def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        return serve(
-            event,
-            context,
-            route=ROUTE,
-            methods=("GET",),
-            allow_origins=settings.cors_allow_origins,
-            action=recordings,
-        )
-
-    return handle
+    return endpoint(route=ROUTE, methods=("GET",), allow_origins=settings.cors_allow_origins, action=recordings)
 
 
 handler = lazy_handler(make_handler)

@@ -244,6 +244,15 @@ def lazy_handler(build: Callable[[Settings, Storage], LambdaHandler]) -> LambdaH
     return handler
 
 
+def endpoint(*, route: str, methods: Sequence[str], allow_origins: Sequence[str], action: Action) -> LambdaHandler:
+    """A Lambda handler that serves one route with ``action`` (see :func:`serve`)."""
+
+    def handle(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return serve(event, context, route=route, methods=methods, allow_origins=allow_origins, action=action)
+
+    return handle
+
+
 def serve(
     event: Mapping[str, Any],
     context: Any,
