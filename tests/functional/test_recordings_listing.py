@@ -19,7 +19,7 @@ from tests.support.s3 import S3Endpoint, count_s3_requests, direct_storage
 BASE = "https://cdn.example.com"
 T0 = datetime(2025, 6, 30, 22, 1, tzinfo=UTC)
 ONE_RENDITION = (("720p30", 1280, 720),)
-REAL_RECORDING = Path("/work/shared/fixtures/ivs-real-recording")
+REAL_RECORDING = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ivs-real-recording"
 
 
 def _record(storage: Any, started_at: datetime, recording_id: str, **options: Any) -> FakeRecording:
