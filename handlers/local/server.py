@@ -292,7 +292,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
             client_ip=self.client_address[0],
             protocol=self.request_version,
         )
-        self._write(self.server.app.handle(request), started)
+        media = urlsplit(self.path).path.startswith(MEDIA_PREFIX)
+        if media:
+            # Objects go out as HTTP/1.0, one per connection: against HTTP/1.1 ffmpeg fetches
+            # byte ranges over parallel keep-alive connections (its http_multiple) and dropped
+            # frames of a byte-range clip here (600 of 660); as HTTP/1.0 it decoded all 660.
+            self.protocol_version = "HTTP/1.0"
+        self._write(self.server.app.handle(request), started, close=media)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
