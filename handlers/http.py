@@ -219,15 +219,17 @@ LambdaHandler = Callable[[Mapping[str, Any], Any], dict[str, Any]]
 
 
 def lazy_handler(build: Callable[[Settings, Storage], LambdaHandler]) -> LambdaHandler:
-    """A Lambda entry point that reads settings and opens storage once, at its first event.
+    """A Lambda entry point that reads settings and opens storage once.
 
-    A bad setting raises :class:`ConfigError` naming it, which fails the invocation loudly
-    (and is logged) instead of answering with a half-configured service.
+    Inside Lambda (``AWS_LAMBDA_FUNCTION_NAME`` is set) that happens at import, in the init phase,
+    so a bad setting fails the cold start with a :class:`ConfigError` naming it, and the first
+    request finds its storage client ready. Elsewhere (tests, tools importing the module) it
+    waits for the first event.
     """
     built: list[LambdaHandler] = []
     lock = threading.Lock()
 
-    def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    def ready() -> LambdaHandler:
         if not built:
             with lock:
                 if not built:
@@ -239,8 +241,13 @@ def lazy_handler(build: Callable[[Settings, Storage], LambdaHandler]) -> LambdaH
                     from handlers.storage import open_storage
 
                     built.append(build(settings, open_storage(settings.storage_url)))
-        return built[0](event, context)
+        return built[0]
 
+    def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return ready()(event, context)
+
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        ready()
     return handler
 
 

@@ -105,3 +105,30 @@ def test_handler_builds_once_from_the_environment(monkeypatch: pytest.MonkeyPatc
     handler = lazy_handler(build)  # type: ignore[arg-type]
     assert handler({}, None) == handler({}, None) == {"statusCode": 200}
     assert len(builds) == 1 and builds[0].public_base_url == "https://cdn.example"
+
+
+def test_inside_lambda_a_bad_setting_fails_the_init_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    from handlers.http import lazy_handler
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clipmanifest")
+    monkeypatch.delenv("STORAGE_URL", raising=False)
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://cdn.example")
+    with pytest.raises(ConfigError, match="STORAGE_URL"):
+        lazy_handler(lambda settings, storage: lambda event, context: {})
+
+
+def test_inside_lambda_the_handler_is_built_at_import(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from handlers.http import lazy_handler
+
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clipmanifest")
+    monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path}")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://cdn.example")
+    builds: list[Settings] = []
+
+    def build(settings: Settings, storage: object) -> object:
+        builds.append(settings)
+        return lambda event, context: {"statusCode": 200}
+
+    handler = lazy_handler(build)  # type: ignore[arg-type]
+    assert len(builds) == 1
+    assert handler({}, None) == {"statusCode": 200} and len(builds) == 1
