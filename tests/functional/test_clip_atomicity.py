@@ -7,35 +7,10 @@ from typing import Any
 import pytest
 
 from handlers.clip_store import ClipStore
-from handlers.storage.base import StorageError
-from tests.support.api import REC_ROOT, Api, seed_recording
+from tests.support.api import REC_ROOT, Api, FaultyStorage, seed_recording
 
 BODY = {"master_url": f"{REC_ROOT}/master.m3u8", "start_time": 10, "end_time": 30}
 WRITES_PER_CLIP = 6  # two renditions, the master, two index entries, the metadata document
-
-
-class FaultyStorage:
-    """Raises :class:`StorageError` on the ``fail_at``-th write (1-based), or after it succeeds."""
-
-    def __init__(self, inner: Any, fail_at: int, *, after_write: bool = False):
-        self.inner, self.fail_at, self.after_write = inner, fail_at, after_write
-        self.puts = 0
-        self.bucket = getattr(inner, "bucket", None)
-        self.root = getattr(inner, "root", None)
-
-    def get(self, key: str) -> bytes:
-        return self.inner.get(key)
-
-    def put(self, key: str, data: bytes, content_type: str, *, if_absent: bool = False) -> bool:
-        self.puts += 1
-        if self.puts == self.fail_at:
-            if self.after_write:
-                self.inner.put(key, data, content_type, if_absent=if_absent)
-            raise StorageError(f"injected fault at write {self.puts} ({key})")
-        return self.inner.put(key, data, content_type, if_absent=if_absent)
-
-    def list(self, prefix: str = "", **kwargs: Any) -> Any:
-        return self.inner.list(prefix, **kwargs)
 
 
 def test_a_clip_takes_the_expected_number_of_writes(file_storage: Any) -> None:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from handlers.clip_store import ClipStore
-from tests.support.api import PUBLIC_BASE_URL, REC_ROOT, Api, http_event, seed_recording
+from tests.support.api import PUBLIC_BASE_URL, REC_ROOT, Api, FaultyStorage, http_event, seed_recording
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 MASTER = f"{REC_ROOT}/master.m3u8"
@@ -17,25 +17,6 @@ MASTER = f"{REC_ROOT}/master.m3u8"
 
 def body(**overrides: Any) -> dict[str, Any]:
     return {"master_url": MASTER, "start_time": 10, "end_time": 30, "byte_range": False, **overrides}
-
-
-class CountingStorage:
-    """Counts the writes that reach the store."""
-
-    def __init__(self, inner: Any):
-        self.inner, self.puts = inner, 0
-        self.bucket = getattr(inner, "bucket", None)
-        self.root = getattr(inner, "root", None)
-
-    def get(self, key: str) -> bytes:
-        return self.inner.get(key)
-
-    def put(self, key: str, data: bytes, content_type: str, *, if_absent: bool = False) -> bool:
-        self.puts += 1
-        return self.inner.put(key, data, content_type, if_absent=if_absent)
-
-    def list(self, prefix: str = "", **kwargs: Any) -> Any:
-        return self.inner.list(prefix, **kwargs)
 
 
 def test_new_clip_is_201_with_every_documented_field(any_storage: Any) -> None:
@@ -107,7 +88,7 @@ def test_playlists_are_stored_with_the_hls_content_type(s3_storage: Any, s3_clie
 
 def test_repeated_request_answers_200_with_the_same_clip_and_writes_nothing(file_storage: Any) -> None:
     seed_recording(file_storage)
-    counting = CountingStorage(file_storage)
+    counting = FaultyStorage(file_storage)
     api = Api(counting)
     first = api.create(body())
     writes = counting.puts

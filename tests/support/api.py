@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
+from handlers.storage.base import StorageError
+
 Handler = Callable[[Mapping[str, Any], Any], dict[str, Any]]
 API_ID = "a1b2c3d4e5"
 DOMAIN = f"{API_ID}.execute-api.us-east-1.amazonaws.com"
@@ -246,3 +248,28 @@ def seed_recording(storage: Any, *, root: str = REC_ROOT, segments: int = 60, by
     for key, text in store.items():
         storage.put(key, text.encode(), "application/vnd.apple.mpegurl")
     return f"{root}/master.m3u8"
+
+
+class FaultyStorage:
+    """Counts the writes that reach ``inner``; raises :class:`StorageError` on the ``fail_at``-th
+    (1-based; 0 never fails), before it lands or, with ``after_write``, after it."""
+
+    def __init__(self, inner: Any, fail_at: int = 0, *, after_write: bool = False):
+        self.inner, self.fail_at, self.after_write = inner, fail_at, after_write
+        self.puts = 0
+        self.bucket = getattr(inner, "bucket", None)
+        self.root = getattr(inner, "root", None)
+
+    def get(self, key: str) -> bytes:
+        return self.inner.get(key)
+
+    def put(self, key: str, data: bytes, content_type: str, *, if_absent: bool = False) -> bool:
+        self.puts += 1
+        if self.puts == self.fail_at:
+            if self.after_write:
+                self.inner.put(key, data, content_type, if_absent=if_absent)
+            raise StorageError(f"injected fault at write {self.puts} ({key})")
+        return self.inner.put(key, data, content_type, if_absent=if_absent)
+
+    def list(self, prefix: str = "", **kwargs: Any) -> Any:
+        return self.inner.list(prefix, **kwargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handlers.config import ConfigError, Settings, load_settings
@@ -81,6 +83,17 @@ def test_invalid_setting_is_named(name: str, value: str) -> None:
         load_settings({**BASE, name: value})
 
 
+def recording_builder() -> tuple[list[Settings], Any]:
+    """A handler factory that records the settings it was built with."""
+    builds: list[Settings] = []
+
+    def build(settings: Settings, storage: object) -> object:
+        builds.append(settings)
+        return lambda event, context: {"statusCode": 200}
+
+    return builds, build
+
+
 def test_handler_fails_loudly_at_cold_start_naming_the_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     from handlers.http import lazy_handler
 
@@ -96,12 +109,7 @@ def test_handler_builds_once_from_the_environment(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path}")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://cdn.example")
-    builds: list[Settings] = []
-
-    def build(settings: Settings, storage: object) -> object:
-        builds.append(settings)
-        return lambda event, context: {"statusCode": 200}
-
+    builds, build = recording_builder()
     handler = lazy_handler(build)  # type: ignore[arg-type]
     assert handler({}, None) == handler({}, None) == {"statusCode": 200}
     assert len(builds) == 1 and builds[0].public_base_url == "https://cdn.example"
@@ -123,12 +131,7 @@ def test_inside_lambda_the_handler_is_built_at_import(monkeypatch: pytest.Monkey
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clipmanifest")
     monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path}")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://cdn.example")
-    builds: list[Settings] = []
-
-    def build(settings: Settings, storage: object) -> object:
-        builds.append(settings)
-        return lambda event, context: {"statusCode": 200}
-
+    builds, build = recording_builder()
     handler = lazy_handler(build)  # type: ignore[arg-type]
     assert len(builds) == 1
     assert handler({}, None) == {"statusCode": 200} and len(builds) == 1
