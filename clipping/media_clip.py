@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .bulk import Middle, split_long_window
 from .errors import InvalidPlaylist
 from .scan import MediaHeader, Segment, find_anchor, iter_segments, last_segment_from, read_header
 from .select import select
@@ -119,6 +120,9 @@ def clip_media(
     header = header or read_header(text)
     if header.dated:
         anchor = find_anchor(text, header.body_start, start_us)
+        long_window = split_long_window(text, header, anchor, start_us, end_us, boundary, relocate)
+        if long_window is not None:
+            return _write(text, header, long_window.head, start_us, relocate, long_window.middle, long_window.tail)
         walk = iter_segments(text, anchor, dated=True)
     else:
         walk = iter_segments(text, header.body_start, dated=False, clock_us=0)
@@ -129,8 +133,15 @@ def clip_media(
 
 
 def _write(
-    text: str, header: MediaHeader, kept: list[Segment], start_us: int, relocate: Callable[[str], str]
+    text: str,
+    header: MediaHeader,
+    kept: list[Segment],
+    start_us: int,
+    relocate: Callable[[str], str],
+    middle: Middle | None = None,
+    tail: list[Segment] | None = None,
 ) -> MediaClip:
+    """Write the kept segments; with a long window, ``kept`` is its head, then the middle and tail."""
     first = kept[0]
     body: list[str] = []
     uses_map = False
@@ -148,18 +159,29 @@ def _write(
             body.append(_relocate_attr(key_line, relocate))
             uses_keyformat = "KEYFORMAT" in key_line
 
-    previous: Segment | None = None
+    previous_end: int | None = None  # where the previous written segment's lines ended
     range_end: int | None = None
     needed_target = 0
     duration = 0
-    for seg in kept:
-        adjacent = previous is not None and previous.block_end == seg.block_start
-        leading = previous is None
+    count = 0
+    segments = (*kept, None, *(tail or ())) if middle is not None else kept
+    for seg in segments:
+        if seg is None:
+            assert middle is not None
+            body.append(middle.text)
+            previous_end, range_end = middle.end, None
+            uses_range = uses_range or middle.has_range
+            duration += middle.duration_us
+            needed_target = max(needed_target, (middle.max_duration_us + US // 2) // US)
+            count += middle.segments
+            continue
+        adjacent = previous_end == seg.block_start
+        leading = previous_end is None
         forced_discontinuity = (
-            previous is not None
+            previous_end is not None
             and not adjacent
             and not seg.discontinuity
-            and text.find("\n#EXT-X-DISCONTINUITY", previous.block_end - 1, seg.block_start) != -1
+            and text.find("\n#EXT-X-DISCONTINUITY", previous_end - 1, seg.block_start) != -1
         )
         if forced_discontinuity:
             body.append("#EXT-X-DISCONTINUITY")  # untimed source segments were skipped here
@@ -196,9 +218,10 @@ def _write(
             body.append(line)
         body.append(relocate(text[seg.uri_start : seg.block_end].strip()))
         range_end = seg_range_end
-        previous = seg
+        previous_end = seg.block_end
         duration += seg.duration_us
         needed_target = max(needed_target, (seg.duration_us + US // 2) // US)
+        count += 1
 
     version = max(header.version, 3)
     if uses_range or header.iframes_only:
@@ -207,7 +230,7 @@ def _write(
         version = max(version, 5)
     if uses_map:
         version = max(version, 5 if header.iframes_only else 6)
-    last = kept[-1]
+    last = tail[-1] if middle is not None and tail else kept[-1]
     first_start = first.start_us or 0
     offset = start_us - first_start if first_start < start_us < first_start + first.duration_us else 0
     return MediaClip(
@@ -220,7 +243,7 @@ def _write(
         start_us=first_start,
         end_us=(last.start_us or 0) + last.duration_us,
         duration_us=duration,
-        segments=len(kept),
+        segments=count,
         start_offset_us=offset,
     )
 

@@ -7,13 +7,16 @@ from collections.abc import Iterable
 from .scan import Segment
 
 
-def select(segments: Iterable[Segment], start_us: int, end_us: int, boundary: str) -> list[Segment]:
+def select(
+    segments: Iterable[Segment], start_us: int, end_us: int, boundary: str, *, fallback: bool = True
+) -> list[Segment]:
     """Keep the segments of ``[start_us, end_us)`` under ``boundary``.
 
     ``outer`` keeps every segment that overlaps the window (touching an edge is not overlapping),
     ``inner`` only those wholly inside, ``nearest`` snaps each edge to the closest segment
     boundary (ties go outward) and never returns nothing when something overlaps. Zero-length
-    segments inside the window are kept, so the kept run stays contiguous in the source. ``segments``
+    segments inside the window are kept, so the kept run stays contiguous in the source. Without
+    ``fallback``, ``nearest`` may return nothing (for a caller judging one edge of a longer window). ``segments``
     may be a lazy walk from anywhere before the window: it is consumed only up to the window's end.
     """
     overlapping: list[Segment] = []
@@ -29,17 +32,17 @@ def select(segments: Iterable[Segment], start_us: int, end_us: int, boundary: st
         return overlapping
     if boundary == "inner":
         return [s for s in overlapping if s.start_us >= start_us and s.start_us + s.duration_us <= end_us]
-    return _nearest(overlapping, start_us, end_us)
+    return _nearest(overlapping, start_us, end_us, fallback)
 
 
-def _nearest(overlapping: list[Segment], start_us: int, end_us: int) -> list[Segment]:
+def _nearest(overlapping: list[Segment], start_us: int, end_us: int, fallback: bool) -> list[Segment]:
     first, last = overlapping[0], overlapping[-1]
     first_start, first_end = first.start_us or 0, (first.start_us or 0) + first.duration_us
     last_start, last_end = last.start_us or 0, (last.start_us or 0) + last.duration_us
     snap_start = first_start if start_us - first_start <= first_end - start_us else first_end
     snap_end = last_end if last_end - end_us <= end_us - last_start else last_start
     kept = [s for s in overlapping if (s.start_us or 0) >= snap_start and (s.start_us or 0) + s.duration_us <= snap_end]
-    if kept:
+    if kept or not fallback:
         return kept
 
     def overlap(seg: Segment) -> int:
