@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -197,7 +198,10 @@ def make_handler(settings: Settings, storage: Storage, *, clock: Clock | None = 
         clip_id = command.clip_id
         existing = store.read(clip_id)
         if existing is not None:
-            return Response(200, clip_view(existing, settings.public_base_url))
+            return Response(
+                200, clip_view(existing, settings.public_base_url), log={"clip_id": clip_id, "existing": True}
+            )
+        engine_started = time.perf_counter()
         clip = clip_recording(
             command.master_key,
             ClipRequest(
@@ -210,9 +214,20 @@ def make_handler(settings: Settings, storage: Storage, *, clock: Clock | None = 
             read,
             store.master_key(clip_id),
         )
+        engine_ms = round((time.perf_counter() - engine_started) * 1000, 1)
         doc = clip_document(command, clip, clip_id, store, iso_ms(now()))
         visible, created = store.save(doc, clip.playlists)
-        return Response(201 if created else 200, clip_view(visible, settings.public_base_url))
+        log = {
+            "clip_id": clip_id,
+            "recording": command.master_key,
+            "byte_range": clip.byte_range,
+            "renditions": len(clip.renditions),
+            "segments": sum(r.segments for r in clip.renditions),
+            "clip_duration": clip.duration,
+            "engine_ms": engine_ms,
+            "existing": not created,
+        }
+        return Response(201 if created else 200, clip_view(visible, settings.public_base_url), log=log)
 
     return endpoint(route=ROUTE, methods=("POST",), allow_origins=settings.cors_allow_origins, action=create)
 

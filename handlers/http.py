@@ -73,6 +73,7 @@ class Response:
     status: int
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    log: Mapping[str, Any] = field(default_factory=dict)  # extra fields for the request's access line
 
 
 def parse_event(event: Mapping[str, Any], context: Any = None) -> Request:
@@ -291,6 +292,7 @@ def serve(
         else:
             response = action(request)
             result = json_response(response.status, response.body, {**cors, **response.headers})
+            extra = dict(response.log)
     except HttpError as exc:
         result, extra = error_response(exc, request_id, cors), {"code": exc.code}
     except ClipError as exc:

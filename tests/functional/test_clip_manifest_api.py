@@ -186,6 +186,18 @@ def test_request_id_is_in_the_log_line(file_storage: Any, capsys: Any) -> None:
     assert any(line["request_id"] == "req-xyz" and line["status"] == 201 for line in lines)
 
 
+def test_the_log_line_says_which_clip_was_made_and_how_long_the_engine_took(file_storage: Any, capsys: Any) -> None:
+    seed_recording(file_storage)
+    made = Api(file_storage).create(body(), request_id="req-1").body
+    Api(file_storage).create(body(), request_id="req-2")
+    lines = {line["request_id"]: line for line in map(json.loads, capsys.readouterr().out.splitlines())}
+    first, again = lines["req-1"], lines["req-2"]
+    assert first["clip_id"] == made["clip_id"] and first["existing"] is False
+    assert first["renditions"] == len(made["renditions"]) and first["engine_ms"] >= 0
+    assert first["recording"] == made["recording"]["key"]
+    assert again["clip_id"] == made["clip_id"] and again["existing"] is True
+
+
 def _concurrently(api: Api, bodies: list[dict[str, Any]]) -> list[Any]:
     events = [http_event("POST", "/clipmanifest", b) for b in bodies]
     with ThreadPoolExecutor(max_workers=len(events)) as pool:
