@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: setup run test lint format bench build-lambda sample clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-lambda.txt
+	@test -x $(BIN)/python || $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed: make PYTHON=python3.12 ...")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
