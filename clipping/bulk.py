@@ -64,10 +64,12 @@ def split_long_window(
     if tail_anchor - anchor < MIN_MIDDLE_CHARS:
         return None
     head_walk: list[Segment] = []
+    past_start = 0
     for seg in iter_segments(text, anchor, dated=True):
         head_walk.append(seg)
-        past_start = [s for s in head_walk if s.start_us is not None and s.start_us + s.duration_us > start_us]
-        if len(past_start) >= _HEAD_SEGMENTS or seg.block_end >= tail_anchor:
+        if seg.start_us is not None and seg.start_us + seg.duration_us > start_us:
+            past_start += 1
+        if past_start >= _HEAD_SEGMENTS or seg.block_end >= tail_anchor:
             break
     middle_start = head_walk[-1].block_end if head_walk else anchor
     if middle_start > tail_anchor or any(s.start_us is None for s in head_walk):
