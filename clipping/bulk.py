@@ -61,7 +61,7 @@ def split_long_window(
 ) -> LongWindow | None:
     """The window as head segments, a bulk-copied middle and tail segments; ``None`` if not worth it."""
     tail_anchor = find_anchor(text, header.body_start, end_us - 1)  # the last segment starting before the end
-    if tail_anchor - anchor < MIN_MIDDLE_CHARS:
+    if tail_anchor - anchor < MIN_MIDDLE_CHARS or text.find("\n#EXT-X-DISCONTINUITY", anchor, tail_anchor) != -1:
         return None
     head_walk: list[Segment] = []
     past_start = 0
