@@ -17,17 +17,13 @@ def _read_file(path: str) -> str:
     return Path(path).read_text(encoding="utf-8")
 
 
-def _time(value: str) -> str | float:
-    return value  # the engine reads numbers, numeric text and ISO 8601 alike
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m clipping", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     clip = commands.add_parser("clip", help="clip a recording's master playlist into a directory")
     clip.add_argument("source", help="path of the recording's master (or byte-range multivariant) playlist")
-    clip.add_argument("--start", required=True, type=_time, help="relative seconds, epoch seconds or ISO 8601")
-    clip.add_argument("--end", required=True, type=_time, help="relative seconds, epoch seconds or ISO 8601")
+    clip.add_argument("--start", required=True, help="relative seconds, epoch seconds or ISO 8601")
+    clip.add_argument("--end", required=True, help="relative seconds, epoch seconds or ISO 8601")
     clip.add_argument("--byte-range", action="store_true", help="clip the byte-range playlists")
     clip.add_argument("--boundary", choices=BOUNDARIES, default="outer")
     clip.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS)

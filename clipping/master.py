@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import m3u8
 
 from .errors import InvalidPlaylist
+from .paths import rewrite_uri_attributes
 
-_URI_ATTR = re.compile(r'(?<![A-Z-])URI="([^"]*)"')
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _GENERIC_STEMS = {"playlist", "index", "chunklist", "prog_index", "byte-range-variant", "media", "stream"}
 
@@ -109,7 +109,7 @@ def rewrite_master(text: str, clipped: Mapping[str, str], relocate: Callable[[st
             elif line.startswith("#EXT-X-START"):
                 continue  # the media playlists carry the clip's own start
             if 'URI="' in line:
-                line = _URI_ATTR.sub(lambda m: f'URI="{swap(m.group(1))}"', line)
+                line = rewrite_uri_attributes(line, swap)
             out.append(line)
         elif expect_uri:
             out.append(swap(line))

@@ -7,12 +7,12 @@ dates where a cut or discontinuity leaves a segment without one, and URIs relati
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .bulk import Middle, split_long_window
 from .errors import InvalidPlaylist
+from .paths import rewrite_uri_attributes
 from .scan import MediaHeader, Segment, find_anchor, iter_segments, last_segment_from, read_header
 from .select import select
 from .timeparse import US, format_iso
@@ -39,7 +39,6 @@ _DROPPED = (
 )
 #: Tags copied verbatim, tested first because every segment has them.
 _COPIED = ("#EXT-X-PROGRAM-DATE-TIME:", "#EXTINF:")
-_URI_ATTR = re.compile(r'(?<![A-Z-])URI="([^"]*)"')
 _BYTERANGE = "#EXT-X-BYTERANGE:"
 
 
@@ -151,12 +150,12 @@ def _write(
     if not in_block_map:
         map_line = _last_tag_before(text, "#EXT-X-MAP:", first.block_start)
         if map_line:
-            body.append(_relocate_attr(map_line, relocate))
+            body.append(rewrite_uri_attributes(map_line, relocate))
             uses_map = True
     if text.find("\n#EXT-X-KEY:", first.block_start - 1, first.uri_start) == -1:
         key_line = _last_tag_before(text, "#EXT-X-KEY:", first.block_start)
         if key_line and "METHOD=NONE" not in key_line:
-            body.append(_relocate_attr(key_line, relocate))
+            body.append(rewrite_uri_attributes(key_line, relocate))
             uses_keyformat = "KEYFORMAT" in key_line
 
     previous_end: int | None = None  # where the previous written segment's lines ended
@@ -214,7 +213,7 @@ def _write(
             elif line.startswith(("#EXT-X-MAP:", "#EXT-X-KEY:")):
                 uses_map = uses_map or line.startswith("#EXT-X-MAP:")
                 uses_keyformat = uses_keyformat or "KEYFORMAT" in line
-                line = _relocate_attr(line, relocate)
+                line = rewrite_uri_attributes(line, relocate)
             body.append(line)
         body.append(relocate(text[seg.uri_start : seg.block_end].strip()))
         range_end = seg_range_end
@@ -260,10 +259,6 @@ def _last_tag_before(text: str, tag: str, pos: int) -> str | None:
         return None
     end = text.find("\n", found + 1)
     return text[found + 1 : end if end != -1 else len(text)].strip()
-
-
-def _relocate_attr(line: str, relocate: Callable[[str], str]) -> str:
-    return _URI_ATTR.sub(lambda m: f'URI="{relocate(m.group(1))}"', line)
 
 
 def _parse_range(line: str) -> tuple[int, int | None]:

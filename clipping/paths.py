@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from .errors import InvalidPlaylist
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_URI_ATTRIBUTE = re.compile(r'(?<![A-Z-])URI="([^"]*)"')  # not SERVER-URI and the like
 
 
 def is_absolute_uri(uri: str) -> bool:
@@ -22,6 +24,11 @@ def is_absolute_uri(uri: str) -> bool:
 def _split_suffix(uri: str) -> tuple[str, str]:
     cut = min((i for i in (uri.find("?"), uri.find("#")) if i != -1), default=len(uri))
     return uri[:cut], uri[cut:]
+
+
+def rewrite_uri_attributes(line: str, rewrite: Callable[[str], str]) -> str:
+    """A tag line with each ``URI="..."`` attribute passed through ``rewrite``."""
+    return _URI_ATTRIBUTE.sub(lambda m: f'URI="{rewrite(m.group(1))}"', line)
 
 
 def resolve(playlist_path: str, uri: str) -> str:
