@@ -101,7 +101,7 @@ def windows(duration_s: float) -> dict[str, tuple[float, float]]:
 
 
 def _engine(rec: Recording, start: float, end: float) -> Callable[[], object]:
-    request = ClipRequest(start, end, byte_range=False, boundary="outer")
+    request = ClipRequest.from_values(start, end, byte_range=False, boundary="outer")
     return lambda: clip_recording(rec.master_path, request, rec.read, OUTPUT_MASTER)
 
 
@@ -128,7 +128,7 @@ def _bench_recording(rec: Recording, out: Callable[[str], None]) -> RecordingRes
     split = timings.pop("splitlines")
 
     start, end = windows(rec.duration_s)["60 s mid"]
-    clip = clip_recording(rec.master_path, ClipRequest(start, end), rec.read, OUTPUT_MASTER)
+    clip = clip_recording(rec.master_path, ClipRequest.from_values(start, end), rec.read, OUTPUT_MASTER)
     naive_result: dict[str, tuple[str, int]] = {}
 
     def naive() -> None:

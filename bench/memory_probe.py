@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     began = time.perf_counter()
     if args.way == "engine":
         clip = clipping.clip_recording(
-            args.master, clipping.ClipRequest(args.start, args.end), read, "clips/bench/clip.m3u8"
+            args.master, clipping.ClipRequest.from_values(args.start, args.end), read, "clips/bench/clip.m3u8"
         )
         segments = [r.segments for r in clip.renditions]
     elif args.way == "naive":

@@ -15,13 +15,23 @@ from .errors import (
     OutOfRange,
     PlaylistNotFound,
 )
-from .model import BOUNDARIES, DEFAULT_MAX_SECONDS, Clip, ClipRequest, PlaylistReader, RenditionSummary
+from .model import (
+    BOUNDARIES,
+    DEFAULT_MAX_SECONDS,
+    Boundary,
+    Clip,
+    ClipRequest,
+    PlaylistReader,
+    RenditionSummary,
+    parse_boundary,
+)
 from .timeparse import TimePoint, format_iso, parse_time
 
 __all__ = [
     "BOUNDARIES",
     "BYTE_RANGE_MASTER",
     "DEFAULT_MAX_SECONDS",
+    "Boundary",
     "Clip",
     "ClipError",
     "ClipRequest",
@@ -37,5 +47,6 @@ __all__ = [
     "TimePoint",
     "clip_recording",
     "format_iso",
+    "parse_boundary",
     "parse_time",
 ]

@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     source = Path(args.source).resolve()
     out_dir = args.out.resolve()
-    request = ClipRequest(args.start, args.end, args.byte_range, args.boundary, args.max_seconds)
+    request = ClipRequest.from_values(args.start, args.end, args.byte_range, args.boundary, args.max_seconds)
     try:
         clip = clip_recording(source.as_posix(), request, _read_file, (out_dir / f"{args.name}.m3u8").as_posix())
     except ClipError as exc:

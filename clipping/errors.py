@@ -1,4 +1,4 @@
-"""Errors the clip engine raises; each carries a machine code so adapters can map it to HTTP."""
+"""Errors the clip engine raises; each carries a machine code (adapters map codes to statuses)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ class ClipError(ValueError):
     """
 
     code = "invalid_request"
-    http_status = 400
 
     def __init__(self, message: str, *, field: str | None = None, details: dict[str, Any] | None = None):
         super().__init__(message)
@@ -44,14 +43,12 @@ class InvalidPlaylist(ClipError):
     """A playlist that is not HLS, or not the kind expected (a media playlist given as master...)."""
 
     code = "invalid_playlist"
-    http_status = 422
 
 
 class PlaylistNotFound(ClipError):
     """A playlist the recording refers to is missing. Loaders raise it for absent paths."""
 
     code = "not_found"
-    http_status = 404
 
 
 class NoByteRangePlaylist(PlaylistNotFound):
@@ -64,4 +61,3 @@ class OutOfRange(ClipError):
     """The window is not inside the recording; ``details['available']`` states the range."""
 
     code = "out_of_range"
-    http_status = 422

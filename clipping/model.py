@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
+
+from .errors import InvalidOption
+from .timeparse import TimePoint, parse_time
 
 Boundary = Literal["outer", "inner", "nearest"]
 BOUNDARIES: tuple[str, ...] = ("outer", "inner", "nearest")
@@ -19,17 +22,42 @@ TimeValue = int | float | str
 
 @dataclass(frozen=True, slots=True)
 class ClipRequest:
-    """What to cut: a window and the options that shape it.
+    """What to cut: a window, already parsed, and the options that shape it.
 
-    ``start``/``end`` are relative seconds (< 1e9), Unix epoch seconds (>= 1e9), ISO 8601 text,
-    or numeric text. They are validated by the engine, so adapters may pass user input through.
+    Adapters parse user input once (:func:`clipping.parse_time`, :func:`parse_boundary`); the
+    engine trusts these values and never reads them again.
     """
 
-    start: TimeValue
-    end: TimeValue
+    start: TimePoint
+    end: TimePoint
     byte_range: bool = False
-    boundary: str = "outer"
+    boundary: Boundary = "outer"
     max_seconds: float = DEFAULT_MAX_SECONDS
+
+    @classmethod
+    def from_values(
+        cls,
+        start: TimeValue,
+        end: TimeValue,
+        byte_range: bool = False,
+        boundary: str = "outer",
+        max_seconds: float = DEFAULT_MAX_SECONDS,
+    ) -> ClipRequest:
+        """Parse raw times and options (the CLI's and tests' way in); refusals name the field."""
+        return cls(
+            parse_time(start, "start_time"),
+            parse_time(end, "end_time"),
+            byte_range,
+            parse_boundary(boundary),
+            max_seconds,
+        )
+
+
+def parse_boundary(value: object) -> Boundary:
+    """``outer``, ``inner`` or ``nearest``; anything else (``False``, ``0``, ``[]``) is refused."""
+    if isinstance(value, str) and value in BOUNDARIES:
+        return cast(Boundary, value)
+    raise InvalidOption(f"boundary must be one of {', '.join(BOUNDARIES)}", field="boundary")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from clipping import clip_recording, parse_time
+from clipping import TimePoint, clip_recording, parse_boundary, parse_time
 from clipping.errors import InvalidPlaylist, PlaylistNotFound
 from clipping.model import BOUNDARIES, Clip, ClipRequest, TimeValue
 from handlers.clip_store import ClipStore, clip_view
@@ -21,9 +21,6 @@ from handlers.config import Settings
 from handlers.http import HttpError, LambdaHandler, Request, Response, endpoint, lazy_handler, read_json_object
 from handlers.source import recording_id_of, recording_key_of, resolve_master_key
 from handlers.storage.base import NotFound, Storage
-
-if TYPE_CHECKING:
-    from clipping.timeparse import TimePoint
 
 ROUTE = "POST /clipmanifest"
 MAX_TITLE = 200
@@ -195,10 +192,10 @@ def make_handler(settings: Settings, storage: Storage, *, clock: Clock | None = 
         clip = clip_recording(
             command.master_key,
             ClipRequest(
-                start=command.start,
-                end=command.end,
+                start=TimePoint(command.start_kind, command.start_us),  # type: ignore[arg-type]
+                end=TimePoint(command.end_kind, command.end_us),  # type: ignore[arg-type]
                 byte_range=command.byte_range,
-                boundary=command.boundary,
+                boundary=parse_boundary(command.boundary),
                 max_seconds=settings.max_clip_seconds,
             ),
             read,

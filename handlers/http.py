@@ -210,9 +210,22 @@ def error_response(error: HttpError, request_id: str, headers: Mapping[str, str]
     return json_response(error.status, error_body(error, request_id), headers)
 
 
+#: The one place engine and domain codes become HTTP statuses; a code not listed is a 400.
+STATUS_BY_CODE: Mapping[str, int] = {
+    "not_found": 404,
+    "no_byte_range": 404,
+    "invalid_playlist": 422,
+    "out_of_range": 422,
+}
+
+
+def status_of(code: str) -> int:
+    return STATUS_BY_CODE.get(code, 400)
+
+
 def from_clip_error(exc: ClipError) -> HttpError:
-    """Engine refusals carry their own status and code; the HTTP layer only reshapes them."""
-    return HttpError(exc.http_status, exc.code, exc.message, field=exc.field, details=exc.details)
+    """Engine refusals carry a code; the status comes from :data:`STATUS_BY_CODE`."""
+    return HttpError(status_of(exc.code), exc.code, exc.message, field=exc.field, details=exc.details)
 
 
 Action = Callable[[Request], Response]

@@ -44,7 +44,9 @@ def _read(path: str) -> str:
 def _clip(tmp_path: Path, start: float | str, end: float | str, byte_range: bool, boundary: str = "outer") -> Clip:
     """Clip the fixture and write the playlists under ``tmp_path``."""
     out = tmp_path / "clips" / "clip.m3u8"
-    clip = clip_recording(MASTER.as_posix(), ClipRequest(start, end, byte_range, boundary), _read, out.as_posix())
+    clip = clip_recording(
+        MASTER.as_posix(), ClipRequest.from_values(start, end, byte_range, boundary), _read, out.as_posix()
+    )
     for path, text in clip.playlists.items():
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(text, encoding="utf-8")

@@ -17,7 +17,7 @@ def clip_on_disk(rec: RecordingInfo, out: Path, start: float, end: float, byte_r
     """Clip with file-system paths, as the CLI does, and write the playlists."""
     result = clip_recording(
         rec.master_path.as_posix(),
-        ClipRequest(start, end, byte_range=byte_range),
+        ClipRequest.from_values(start, end, byte_range=byte_range),
         lambda path: Path(path).read_text(),
         (out / "clip.m3u8").as_posix(),
     )

@@ -127,7 +127,7 @@ def recording(renditions: dict[str, str], *, byte_range: dict[str, str] | None =
 
 def clip(store: Store, start: object, end: object, *, out: str = "clips/c1.m3u8", **options: object) -> Clip:
     master_path = options.pop("master_path", f"{ROOT}/master.m3u8")
-    request = ClipRequest(start, end, **options)  # type: ignore[arg-type]
+    request = ClipRequest.from_values(start, end, **options)  # type: ignore[arg-type]
     return clip_recording(str(master_path), request, store.read, out)
 
 

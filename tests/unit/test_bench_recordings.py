@@ -75,7 +75,9 @@ def test_byte_ranges_are_explicit_and_restart_at_zero_on_each_file(recording: Re
 
 @pytest.mark.parametrize(("start", "end"), [(300, 360), (540, 600), (0, 60), (301.5, 361.5)])
 def test_engine_and_naive_keep_the_same_segments(recording: Recording, start: float, end: float) -> None:
-    clip = clip_recording(recording.master_path, ClipRequest(start, end), recording.read, "clips/t/clip.m3u8")
+    clip = clip_recording(
+        recording.master_path, ClipRequest.from_values(start, end), recording.read, "clips/t/clip.m3u8"
+    )
     naive = naive_clip_recording(recording.master_path, recording.read, start, end)
     assert [r.segments for r in clip.renditions] == [count for _, count in naive.values()]
     for rendition, (naive_text, _) in zip(clip.renditions, naive.values(), strict=True):

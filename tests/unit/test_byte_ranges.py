@@ -77,4 +77,4 @@ def test_byte_range_on_a_recording_without_byte_range_playlists_says_so():
     store = recording({"720p30": media(segs(2))})
     with pytest.raises(NoByteRangePlaylist, match="no byte-range playlists") as err:
         clip(store, 1, 2, byte_range=True)
-    assert err.value.field == "byte_range" and err.value.http_status == 404
+    assert err.value.field == "byte_range" and err.value.code == "no_byte_range"

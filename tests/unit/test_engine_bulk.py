@@ -24,7 +24,10 @@ def clip_with_middle_threshold(rec: Recording, window, boundary: str, threshold:
     monkeypatch.setattr(clipping.bulk, "MIN_MIDDLE_CHARS", threshold)
     try:
         result = clip_recording(
-            rec.master_path, ClipRequest(window.start, window.end, boundary=boundary), rec.read, "clips/c.m3u8"
+            rec.master_path,
+            ClipRequest.from_values(window.start, window.end, boundary=boundary),
+            rec.read,
+            "clips/c.m3u8",
         )
     except OutOfRange as exc:
         return ("out_of_range", exc.message)

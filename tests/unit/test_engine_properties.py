@@ -72,7 +72,10 @@ def run_case(rec: Recording, window: Window, boundary: str, output_master: str =
     sources = [parse_media(rec.files[p], p) for p in rec.rendition_paths]
     try:
         clip = clip_recording(
-            rec.master_path, ClipRequest(window.start, window.end, boundary=boundary), rec.read, output_master
+            rec.master_path,
+            ClipRequest.from_values(window.start, window.end, boundary=boundary),
+            rec.read,
+            output_master,
         )
     except OutOfRange as exc:
         return Case(rec, window, boundary, None, exc, sources, [], [], [])

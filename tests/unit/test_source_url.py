@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clipping.errors import ClipError
+from handlers.http import status_of
 from handlers.source import (
     InvalidSource,
     public_url,
@@ -105,7 +106,7 @@ def test_s3_uri_is_refused_when_storage_is_local() -> None:
 
 def test_refusal_is_a_client_error_for_the_http_layer() -> None:
     assert issubclass(InvalidSource, ClipError)
-    assert InvalidSource.http_status == 400
+    assert status_of(InvalidSource.code) == 400
 
 
 def test_recording_id_is_the_directory_above_media() -> None:
