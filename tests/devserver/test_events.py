@@ -1,28 +1,22 @@
-"""The local server's HTTP ↔ API Gateway (HTTP API, payload 2.0) translation, with fake handlers."""
+"""The dev server's HTTP ↔ API Gateway (HTTP API, payload 2.0) translation, with fake handlers."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
-import threading
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from werkzeug.test import Client, TestResponse
 
-from handlers.local.cors import CorsPolicy
-from handlers.local.messages import HttpRequest, HttpResponse
-from handlers.local.server import (
-    BadResult,
-    LambdaContext,
-    LocalApp,
-    Route,
-    build_event,
-    make_server,
-    result_to_response,
-)
+from devserver.app import DevApp
+from devserver.events import BadResult, LambdaContext, build_event, result_to_response
+from devserver.messages import HttpRequest, HttpResponse
+from devserver.routes import Route, RouteTable
+from handlers.web.cors import CorsPolicy
+from tests.devserver.support import quiet_log, serving
 
 
 class Recorder:
@@ -37,8 +31,13 @@ class Recorder:
         return self.result
 
 
-def app_with(handler: Any, route_key: str = "GET /getclips", cors: CorsPolicy | None = None) -> LocalApp:
-    return LocalApp(routes={route_key: Route(handler, "get-clips")}, cors=cors or CorsPolicy())
+def app_with(handler: Any, route_key: str = "GET /getclips", cors: CorsPolicy | None = None) -> DevApp:
+    table = RouteTable.of([Route(route_key, handler, "get-clips")])
+    return DevApp(routes=table, api_cors=cors or CorsPolicy(), access_log=quiet_log(), errors=io.StringIO())
+
+
+def call(app: DevApp, method: str, path: str, headers: dict[str, str] | None = None) -> TestResponse:
+    return Client(app).open(path, method=method, headers=headers or {})
 
 
 def event_for(request: HttpRequest, route_key: str = "GET /getclips") -> dict[str, Any]:
@@ -124,13 +123,31 @@ def test_request_without_body_has_no_body_field() -> None:
 
 def test_route_calls_its_handler_with_the_event_and_a_lambda_context() -> None:
     handler = Recorder()
-    app_with(handler).handle(HttpRequest("GET", "/getclips?limit=2"))
+    call(app_with(handler), "GET", "/getclips?limit=2")
     ((event, context),) = handler.calls
     assert event["routeKey"] == "GET /getclips"
+    assert event["queryStringParameters"] == {"limit": "2"}
     assert isinstance(context, LambdaContext)
     assert context.function_name == "get-clips"
     assert context.aws_request_id
     assert 0 < context.get_remaining_time_in_millis() <= 30_000
+
+
+def test_path_parameters_carry_the_template_as_route_key_and_the_decoded_values() -> None:
+    handler = Recorder()
+    app = app_with(handler, "POST /clips/{clip_id}/promote")
+    assert call(app, "POST", "/clips/abc%20d/promote").status_code == 200
+    ((event, _),) = handler.calls
+    assert event["routeKey"] == "POST /clips/{clip_id}/promote"
+    assert event["requestContext"]["routeKey"] == "POST /clips/{clip_id}/promote"
+    assert event["pathParameters"] == {"clip_id": "abc d"}
+    assert event["rawPath"] == "/clips/abc%20d/promote"
+
+
+def test_literal_routes_have_no_path_parameters() -> None:
+    handler = Recorder()
+    call(app_with(handler), "GET", "/getclips")
+    assert "pathParameters" not in handler.calls[0][0]
 
 
 def test_result_status_headers_and_body_become_the_response() -> None:
@@ -167,90 +184,105 @@ def test_invalid_result_is_refused() -> None:
         result_to_response({"statusCode": "ok"})
 
 
-def test_handler_exception_is_api_gateways_500() -> None:
+def test_handler_exception_is_a_json_500_with_the_request_id_and_the_traceback_only_in_the_log() -> None:
     def boom(event: dict[str, Any], context: Any) -> Any:
         raise RuntimeError("boom")
 
-    errors = io.StringIO()
     app = app_with(boom)
-    app.errors = errors
-    response = app.handle(HttpRequest("GET", "/getclips"))
-    assert "RuntimeError: boom" in errors.getvalue()
-    assert response.status == 500
-    assert json.loads(response.body) == {"message": "Internal Server Error"}
+    response = call(app, "GET", "/getclips")
+    body = response.get_json()
+    assert response.status_code == 500
+    assert body["code"] == "internal_error"
+    assert body["request_id"] in body["error"]
+    assert "boom" not in response.get_data(as_text=True)
+    assert isinstance(app.errors, io.StringIO)
+    assert "RuntimeError: boom" in app.errors.getvalue()
+    assert body["request_id"] in app.errors.getvalue()
 
 
-def test_unknown_path_is_api_gateways_404() -> None:
-    response = app_with(Recorder()).handle(HttpRequest("GET", "/nope"))
-    assert response.status == 404
-    assert json.loads(response.body) == {"message": "Not Found"}
+def test_invalid_handler_result_is_a_json_500() -> None:
+    response = call(app_with(Recorder({"statusCode": "ok"})), "GET", "/getclips")
+    assert (response.status_code, response.get_json()["code"]) == (500, "internal_error")
 
 
-def test_known_path_with_another_method_is_404() -> None:
+def test_unknown_path_is_a_json_404() -> None:
+    response = call(app_with(Recorder()), "GET", "/nope")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "no route for GET /nope", "code": "not_found"}
+
+
+def test_known_path_with_another_method_is_a_json_405_with_allow() -> None:
     handler = Recorder()
-    response = app_with(handler).handle(HttpRequest("DELETE", "/getclips"))
-    assert response.status == 404
+    response = call(app_with(handler), "DELETE", "/getclips")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET"
+    assert response.get_json()["code"] == "method_not_allowed"
     assert handler.calls == []
 
 
 def test_preflight_from_allowed_origin_is_answered_without_the_handler() -> None:
     handler = Recorder()
     cors = CorsPolicy(allow_origins=("https://app.example",), allow_methods=("GET", "POST", "OPTIONS"))
-    request = HttpRequest(
-        "OPTIONS",
-        "/clipmanifest",
-        [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")],
-    )
-    response = app_with(handler, cors=cors).handle(request)
-    assert response.status == 204
-    assert response.header("access-control-allow-origin") == "https://app.example"
-    assert response.header("access-control-allow-methods") == "GET,POST,OPTIONS"
-    assert response.header("access-control-allow-headers")
-    assert response.header("access-control-max-age")
+    headers = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    response = call(app_with(handler, cors=cors), "OPTIONS", "/clipmanifest", headers)
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "https://app.example"
+    assert response.headers["access-control-allow-methods"] == "GET,POST,OPTIONS"
+    assert response.headers["access-control-allow-headers"]
+    assert response.headers["access-control-max-age"]
+    assert response.headers["vary"].lower() == "origin"
     assert handler.calls == []
 
 
 def test_preflight_from_other_origin_gets_no_cors_headers() -> None:
     cors = CorsPolicy(allow_origins=("https://app.example",))
-    request = HttpRequest("OPTIONS", "/clipmanifest", [("Origin", "https://evil.example")])
-    response = app_with(Recorder(), cors=cors).handle(request)
-    assert response.status == 204
-    assert not [k for k, _ in response.headers if k.lower().startswith("access-control-")]
+    response = call(app_with(Recorder(), cors=cors), "OPTIONS", "/clipmanifest", {"Origin": "https://evil.example"})
+    assert response.status_code == 204
+    assert not [k for k in response.headers.keys() if k.lower().startswith("access-control-")]  # noqa: SIM118
 
 
 def test_api_cors_headers_replace_the_handlers_own() -> None:
-    handler = Recorder({"statusCode": 200, "headers": {"access-control-allow-origin": "https://x"}, "body": ""})
-    request = HttpRequest("GET", "/getclips", [("Origin", "https://app.example")])
-    response = app_with(handler).handle(request)
-    assert [v for k, v in response.headers if k.lower() == "access-control-allow-origin"] == ["*"]
+    headers = {"access-control-allow-origin": "https://x", "access-control-allow-credentials": "true"}
+    handler = Recorder({"statusCode": 200, "headers": headers, "body": ""})
+    response = call(app_with(handler), "GET", "/getclips", {"Origin": "https://app.example"})
+    assert response.headers.getlist("access-control-allow-origin") == ["*"]
+    assert "access-control-allow-credentials" not in response.headers
 
 
-@pytest.fixture
-def served_app() -> Iterator[tuple[str, Recorder]]:
+def test_every_request_writes_one_json_access_log_line() -> None:
+    app = app_with(Recorder())
+    call(app, "GET", "/getclips?limit=1")
+    assert isinstance(app.access_log.stream, io.StringIO)
+    (line,) = app.access_log.stream.getvalue().splitlines()
+    entry = json.loads(line)
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/getclips?limit=1", 200)
+    assert entry["request_id"] and entry["ms"] >= 0
+
+
+def test_socket_round_trip_delivers_body_and_returns_handler_response() -> None:
     handler = Recorder({"statusCode": 202, "headers": {"content-type": "application/json"}, "body": '{"ok":true}'})
-    app = LocalApp(routes={"POST /clipmanifest": Route(handler, "clip-manifest")})
-    server = make_server(app, "127.0.0.1", 0, log=io.StringIO())
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_socket_round_trip_delivers_body_and_returns_handler_response(served_app: tuple[str, Recorder]) -> None:
-    base, handler = served_app
-    request = urllib.request.Request(
-        f"{base}/clipmanifest?a=1",
-        data=b'{"start":5}',
-        method="POST",
-        headers={"Content-Type": "application/json", "X-Trace": "t"},
-    )
-    with urllib.request.urlopen(request, timeout=5) as reply:
-        assert (reply.status, json.loads(reply.read())) == (202, {"ok": True})
+    app = app_with(handler, "POST /clipmanifest")
+    with serving(app) as served:
+        request = urllib.request.Request(
+            f"{served.base_url}/clipmanifest?a=1",
+            data=b'{"start":5}',
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Trace": "t"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as reply:
+            assert (reply.status, json.loads(reply.read())) == (202, {"ok": True})
+            assert reply.headers.get("Server") is None  # no software or version leak
     ((event, _),) = handler.calls
     assert (event["body"], event["rawQueryString"], event["headers"]["x-trace"]) == ('{"start":5}', "a=1", "t")
+
+
+def test_binary_body_arrives_base64_encoded_over_http() -> None:
+    handler = Recorder()
+    with serving(app_with(handler, "POST /clipmanifest")) as served:
+        reply = served.fetch("/clipmanifest", "POST", {"Content-Type": "application/octet-stream"}, b"\x00\xff")
+        assert reply.status == 200
+    event = handler.calls[0][0]
+    assert (event["isBase64Encoded"], base64.b64decode(event["body"])) == (True, b"\x00\xff")
 
 
 def test_response_value_reports_its_headers_case_insensitively() -> None:

@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
-
 from handlers.local.sample import SAMPLE_DIR, find_master_key
 
 pytestmark = pytest.mark.slow

@@ -1,56 +1,37 @@
-"""``/media/<key>`` of the local server behaves like the CDN: ranges, HEAD, 416, types, CORS, no traversal."""
+"""``/media/<key>`` behaves like the CDN: ranges, HEAD, conditionals, 416, types, CORS, served prefixes only."""
 
 from __future__ import annotations
 
-import http.client
-import io
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from handlers.local.cors import CorsPolicy
-from handlers.local.media import FileMediaSource, StorageMediaSource, parse_range
-from handlers.local.server import LocalApp, make_server
+from devserver.app import DevApp
+from devserver.media import FileMediaSource, MediaSource, StorageMediaSource, parse_range, served_prefixes
+from devserver.routes import RouteTable
 from handlers.storage.base import NotFound
+from handlers.web.cors import CorsPolicy
+from tests.devserver.support import Reply, quiet_log, serving
 
 BODY = bytes(range(256)) * 4  # 1024 distinct-enough bytes
 KEY = "clips/abc/seg.ts"
 ORIGIN = "https://player.example"
 
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
 Fetch = Callable[..., Reply]
 
 
-def _serve(app: LocalApp) -> Iterator[Fetch]:
-    server = make_server(app, "127.0.0.1", 0, log=io.StringIO())
-    # A short poll interval: shutdown() waits for it, once per test.
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
-    port = server.server_address[1]
-
-    def fetch(path: str, method: str = "GET", headers: dict[str, str] | None = None) -> Reply:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        try:
-            conn.request(method, path, headers=headers or {})  # sent as is: no client-side normalising
-            response = conn.getresponse()
-            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-        finally:
-            conn.close()
-
-    try:
-        yield fetch
-    finally:
-        server.shutdown()
-        server.server_close()
+def _serve(media: MediaSource, cors: CorsPolicy | None = None, prefixes: tuple[str, ...] = ()) -> Iterator[Fetch]:
+    app = DevApp(
+        routes=RouteTable.of([]),
+        media=media,
+        media_prefixes=prefixes or served_prefixes("ivs/", "clips/"),
+        access_log=quiet_log(),
+    )
+    if cors is not None:
+        app.media_cors = cors
+    with serving(app) as served:
+        yield served.fetch
 
 
 @pytest.fixture
@@ -59,6 +40,7 @@ def data_dir(tmp_path: Path) -> Path:
     (root / "clips" / "abc").mkdir(parents=True)
     (root / KEY).write_bytes(BODY)
     (tmp_path / "secret.txt").write_text("outside the data directory")
+    (root / "private.txt").write_text("in the data directory, outside the served prefixes")
     return root
 
 
@@ -70,7 +52,7 @@ def fetch(data_dir: Path) -> Iterator[Fetch]:
         allow_headers=("range",),
         expose_headers=("Content-Length", "Content-Range"),
     )
-    yield from _serve(LocalApp(routes={}, media=FileMediaSource(data_dir), media_cors=cors))
+    yield from _serve(FileMediaSource(data_dir), cors)
 
 
 def test_whole_object_is_served_with_accept_ranges(fetch: Fetch) -> None:
@@ -103,10 +85,29 @@ def test_range_past_the_end_is_truncated(fetch: Fetch) -> None:
     assert (reply.status, reply.body) == (206, BODY[1020:])
 
 
-def test_unsatisfiable_range_is_416_with_the_size(fetch: Fetch) -> None:
+def test_unsatisfiable_range_is_a_json_416_with_the_size(fetch: Fetch) -> None:
     reply = fetch(f"/media/{KEY}", headers={"Range": f"bytes={len(BODY)}-"})
     assert reply.status == 416
     assert reply.headers["content-range"] == f"bytes */{len(BODY)}"
+    assert reply.headers["content-type"] == "application/json"
+    assert b'"code": "range_not_satisfiable"' in reply.body
+
+
+def test_etag_is_sent_and_if_none_match_gives_304(fetch: Fetch) -> None:
+    etag = fetch(f"/media/{KEY}").headers["etag"]
+    reply = fetch(f"/media/{KEY}", headers={"If-None-Match": etag})
+    assert (reply.status, reply.body) == (304, b"")
+
+
+def test_if_range_with_the_current_etag_gives_the_range(fetch: Fetch) -> None:
+    etag = fetch(f"/media/{KEY}").headers["etag"]
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=0-9", "If-Range": etag})
+    assert (reply.status, reply.body) == (206, BODY[:10])
+
+
+def test_if_range_with_a_stale_etag_gives_the_whole_object(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", headers={"Range": "bytes=0-9", "If-Range": '"stale"'})
+    assert (reply.status, reply.body) == (200, BODY)
 
 
 def test_several_ranges_are_ignored_for_the_whole_object(fetch: Fetch) -> None:
@@ -126,8 +127,30 @@ def test_head_with_a_range_reports_the_range_length(fetch: Fetch) -> None:
     assert (reply.status, reply.headers["content-length"], reply.body) == (206, "100", b"")
 
 
-def test_missing_key_is_404(fetch: Fetch) -> None:
-    assert fetch("/media/clips/nope.m3u8").status == 404
+def test_missing_key_is_a_json_404(fetch: Fetch) -> None:
+    reply = fetch("/media/clips/nope.m3u8")
+    assert reply.status == 404
+    assert b'"code": "not_found"' in reply.body
+
+
+@pytest.mark.parametrize("path", ["/media/private.txt", "/media/clipsX/a.ts", "/media/other/clips/abc/seg.ts"])
+def test_keys_outside_the_served_prefixes_are_refused(fetch: Fetch, path: str) -> None:
+    reply = fetch(path)
+    assert reply.status == 403
+    assert b"outside" not in reply.body
+
+
+def test_every_recordings_prefix_of_a_list_is_served(data_dir: Path) -> None:
+    (data_dir / "archive").mkdir()
+    (data_dir / "archive" / "a.ts").write_bytes(b"old")
+    (data_dir / "ivs").mkdir()
+    (data_dir / "ivs" / "b.ts").write_bytes(b"new")
+    prefixes = served_prefixes("ivs/, archive", "clips/")
+    assert prefixes == ("ivs/", "archive/", "clips/")
+    for fetch_ in _serve(FileMediaSource(data_dir), prefixes=prefixes):
+        assert fetch_("/media/archive/a.ts").body == b"old"
+        assert fetch_("/media/ivs/b.ts").body == b"new"
+        assert fetch_("/media/private.txt").status == 403
 
 
 @pytest.mark.parametrize(
@@ -154,6 +177,20 @@ def test_symlink_out_of_the_data_directory_is_refused(fetch: Fetch, data_dir: Pa
     assert b"outside" not in reply.body
 
 
+def test_symlinked_directory_is_refused(fetch: Fetch, data_dir: Path) -> None:
+    (data_dir.parent / "elsewhere").mkdir()
+    (data_dir.parent / "elsewhere" / "x.ts").write_text("outside the data directory")
+    (data_dir / "clips" / "dir").symlink_to(data_dir.parent / "elsewhere")
+    reply = fetch("/media/clips/dir/x.ts")
+    assert reply.status == 403
+    assert b"outside" not in reply.body
+
+
+def test_symlink_to_a_private_file_inside_the_data_directory_is_refused(fetch: Fetch, data_dir: Path) -> None:
+    (data_dir / "clips" / "alias.ts").symlink_to(data_dir / "private.txt")
+    assert fetch("/media/clips/alias.ts").status == 403
+
+
 @pytest.mark.parametrize(
     ("name", "content_type"),
     [
@@ -169,8 +206,8 @@ def test_symlink_out_of_the_data_directory_is_refused(fetch: Fetch, data_dir: Pa
     ],
 )
 def test_content_type_follows_the_extension(fetch: Fetch, data_dir: Path, name: str, content_type: str) -> None:
-    (data_dir / name).write_bytes(b"x")
-    assert fetch(f"/media/{name}").headers["content-type"] == content_type
+    (data_dir / "clips" / name).write_bytes(b"x")
+    assert fetch(f"/media/clips/{name}").headers["content-type"] == content_type
 
 
 def test_allowed_origin_gets_cors_headers(fetch: Fetch) -> None:
@@ -197,8 +234,11 @@ def test_preflight_for_a_range_request_is_allowed(fetch: Fetch) -> None:
     assert "range" in reply.headers["access-control-allow-headers"].lower()
 
 
-def test_writes_are_refused(fetch: Fetch) -> None:
-    assert fetch(f"/media/{KEY}", method="PUT").status == 405
+def test_writes_are_a_json_405_with_allow(fetch: Fetch) -> None:
+    reply = fetch(f"/media/{KEY}", method="PUT")
+    assert reply.status == 405
+    assert "GET" in reply.headers["allow"]
+    assert b'"code": "method_not_allowed"' in reply.body
 
 
 def test_range_parsing_ignores_other_units_and_reversed_bounds() -> None:
@@ -220,8 +260,9 @@ class DictStorage:
 
 
 def test_bucket_objects_are_proxied_with_ranges_cut_from_a_full_get() -> None:
-    source = StorageMediaSource(DictStorage({KEY: BODY}))  # type: ignore[arg-type]
-    for fetch_ in _serve(LocalApp(routes={}, media=source)):
+    source = StorageMediaSource(DictStorage({KEY: BODY, "private.txt": b"no"}))  # type: ignore[arg-type]
+    for fetch_ in _serve(source):
         reply = fetch_(f"/media/{KEY}", headers={"Range": "bytes=100-199"})
         assert (reply.status, reply.body) == (206, BODY[100:200])
         assert fetch_("/media/clips/none.ts").status == 404
+        assert fetch_("/media/private.txt").status == 403

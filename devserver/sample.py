@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from handlers.storage.base import Storage
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = REPO_ROOT / "sample"
 MASTER_SUFFIX = "/media/hls/master.m3u8"
 SKIPPED = frozenset({"README.md"})
@@ -44,22 +45,31 @@ def install_sample(data_dir: Path, sample_dir: Path = SAMPLE_DIR, marker: str = 
     return True
 
 
-def find_master_key(root: Path, prefix: str = "ivs/") -> str | None:
-    """The first recording master playlist under ``root/prefix`` (by key order), as a storage key."""
-    base = root / prefix.rstrip("/")
-    if not base.is_dir():
-        return None
-    keys = sorted(p.relative_to(root).as_posix() for p in base.rglob("master.m3u8") if p.is_file())
-    return next((k for k in keys if k.endswith(MASTER_SUFFIX)), None)
-
-
-def find_master_key_in_storage(storage: Storage, prefix: str = "ivs/", max_pages: int = 5) -> str | None:
-    """Like :func:`find_master_key` for any store, looking at a few listing pages only (a big bucket)."""
-    token: str | None = None
-    for _ in range(max_pages):
-        page = storage.list(prefix, token=token)
-        found = next((o.key for o in page.objects if o.key.endswith(MASTER_SUFFIX)), None)
-        if found or not page.next_token:
+def find_master_key(root: Path, prefixes: str | Sequence[str] = "ivs/") -> str | None:
+    """The first recording master playlist under ``root/<prefix>`` (by key order), as a storage key."""
+    for prefix in [prefixes] if isinstance(prefixes, str) else prefixes:
+        base = root / prefix.rstrip("/")
+        if not base.is_dir():
+            continue
+        keys = sorted(p.relative_to(root).as_posix() for p in base.rglob("master.m3u8") if p.is_file())
+        found = next((k for k in keys if k.endswith(MASTER_SUFFIX)), None)
+        if found:
             return found
-        token = page.next_token
+    return None
+
+
+def find_master_key_in_storage(
+    storage: Storage, prefixes: str | Sequence[str] = "ivs/", max_pages: int = 5
+) -> str | None:
+    """Like :func:`find_master_key` for any store, looking at a few listing pages only (a big bucket)."""
+    for prefix in [prefixes] if isinstance(prefixes, str) else prefixes:
+        token: str | None = None
+        for _ in range(max_pages):
+            page = storage.list(prefix, token=token)
+            found = next((o.key for o in page.objects if o.key.endswith(MASTER_SUFFIX)), None)
+            if found:
+                return found
+            if not page.next_token:
+                break
+            token = page.next_token
     return None

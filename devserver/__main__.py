@@ -1,49 +1,48 @@
-"""``python -m handlers.local``: the whole stack on one port (what ``make run`` starts).
+"""``python -m devserver``: the whole stack on one port (what ``make run`` starts).
 
 The port is bound before the handlers are imported, so a taken port fails fast with one line,
-and the environment the handlers read at import (``STORAGE_URL``, ``PUBLIC_BASE_URL``) is set
-from the actual address first.
+and the environment the handlers read (``STORAGE_URL``, ``PUBLIC_BASE_URL``) is set from the
+actual address first.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
-import importlib
 import json
 import os
 import shlex
 import signal
+import socket
 import sys
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from devserver.accesslog import AccessLog
+from devserver.app import DevApp
+from devserver.media import FileMediaSource, MediaSource, StorageMediaSource, served_prefixes
+from devserver.routes import load_routes
+from devserver.sample import find_master_key, find_master_key_in_storage, install_sample
+from devserver.server import (
+    DEFAULT_CLEANUP_INTERVAL,
+    DEFAULT_CLIENT_TIMEOUT,
+    DEFAULT_THREADS,
+    DevServer,
+    ServerLimits,
+    bind,
+)
+from devserver.studio import Studio, StudioConfig
+from devserver.tasks import BackgroundTasks, PeriodicJob
 from handlers.config import ConfigError, Settings, load_settings
-from handlers.local.cors import CorsPolicy
-from handlers.local.media import FileMediaSource, MediaSource, StorageMediaSource
-from handlers.local.sample import find_master_key, find_master_key_in_storage, install_sample
-from handlers.local.server import LocalApp, LocalHTTPServer, Route, make_server
 from handlers.storage.base import Storage, StorageError
+from handlers.web.cors import api_policy, media_policy
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 DEFAULT_DATA = ".data"
 CLIP_WINDOW = (5, 25)  # seconds, relative: inside the ~40 s sample
-
-#: method + path → (handler module, Lambda function name), as the HTTP API routes them.
-ROUTE_MODULES: dict[str, tuple[str, str]] = {
-    "POST /clipmanifest": ("handlers.clip_manifest", "clip-manifest"),
-    "GET /getrecordings": ("handlers.get_recordings", "get-recordings"),
-    "GET /getclips": ("handlers.get_clips", "get-clips"),
-}
-# As infra/api.py (the HTTP API's cors_configuration) and infra/cdn.py (the media CORS policy) set them.
-_PREFLIGHT_MAX_AGE = 3600
-_API_ALLOW_HEADERS = ("authorization", "content-type")
-_MEDIA_METHODS = ("GET", "HEAD", "OPTIONS")
-_MEDIA_EXPOSE_HEADERS = ("Content-Length", "Content-Range", "ETag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +54,14 @@ class Options:
     data: Path
     sample: bool
     storage: str | None
+    client_timeout: int = DEFAULT_CLIENT_TIMEOUT
+    threads: int = DEFAULT_THREADS
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
-        prog="python -m handlers.local",
-        description="Run the clip API (the three Lambdas behind an emulated HTTP API) and /media locally.",
+        prog="python -m devserver",
+        description="Run the clip API (the Lambdas behind an emulated HTTP API), /media and the studio locally.",
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)")
@@ -75,12 +76,32 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         metavar="s3://BUCKET",
         help="use a real bucket (with the usual AWS environment) instead of --data; no sample is copied",
     )
+    parser.add_argument(
+        "--client-timeout",
+        type=int,
+        default=DEFAULT_CLIENT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"close connections idle or stuck mid-request this long (default {DEFAULT_CLIENT_TIMEOUT})",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=DEFAULT_THREADS, help=f"request threads (default {DEFAULT_THREADS})"
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
     if args.storage is not None and not args.storage.startswith("s3://"):
         parser.error("--storage takes s3://<bucket>")
-    return Options(args.host, args.port, Path(args.data).resolve(), not args.no_sample, args.storage)
+    if args.client_timeout < 1 or args.threads < 1:
+        parser.error("--client-timeout and --threads must be at least 1")
+    return Options(
+        args.host,
+        args.port,
+        Path(args.data).resolve(),
+        not args.no_sample,
+        args.storage,
+        args.client_timeout,
+        args.threads,
+    )
 
 
 def display_host(host: str) -> str:
@@ -93,46 +114,18 @@ def display_host(host: str) -> str:
 
 
 def configure_environment(environ: MutableMapping[str, str], storage_url: str, base_url: str) -> Settings:
-    """Set what the handlers read at import; other settings pass through from the caller's env."""
+    """Set what the handlers read; other settings pass through from the caller's env."""
     environ["STORAGE_URL"] = storage_url
     environ["PUBLIC_BASE_URL"] = f"{base_url}/media"
     environ.setdefault("AWS_LAMBDA_FUNCTION_NAME", "ivs-clip-manifest-local")
     return load_settings(environ)
 
 
-def load_routes(
-    settings: Settings, storage: Storage, modules: Mapping[str, tuple[str, str]] = ROUTE_MODULES
-) -> dict[str, Route]:
-    """Route to the real Lambda modules, built over one shared store with their own factory.
-
-    ``make_handler(settings, storage)`` is what each module's lazy ``handler`` calls at cold start,
-    so this is the deployed code path minus reading the environment a second time.
-    """
-    routes: dict[str, Route] = {}
-    for route_key, (module_name, function_name) in modules.items():
-        module = importlib.import_module(module_name)
-        factory = getattr(module, "make_handler", None)
-        handler = factory(settings, storage) if factory is not None else module.handler
-        routes[route_key] = Route(handler=handler, function_name=function_name)
-    return routes
-
-
-def build_app(settings: Settings, routes: Mapping[str, Route], media: MediaSource) -> LocalApp:
-    methods = tuple(sorted({key.split(" ", 1)[0] for key in routes} | {"OPTIONS"}))
-    cors = CorsPolicy(
-        allow_origins=settings.cors_allow_origins,
-        allow_methods=methods,
-        allow_headers=_API_ALLOW_HEADERS,
-        max_age=_PREFLIGHT_MAX_AGE,
-    )
-    media_cors = CorsPolicy(
-        allow_origins=settings.cors_allow_origins,
-        allow_methods=_MEDIA_METHODS,
-        allow_headers=("*",),
-        expose_headers=_MEDIA_EXPOSE_HEADERS,
-        max_age=_PREFLIGHT_MAX_AGE,
-    )
-    return LocalApp(routes=routes, cors=cors, media=media, media_cors=media_cors)
+def recordings_prefixes(settings: Settings) -> tuple[str, ...]:
+    """The recordings prefixes, whether the setting holds one, a comma-separated list or a sequence."""
+    raw: str | Sequence[str] = getattr(settings, "recordings_prefixes", None) or settings.recordings_prefix
+    values = raw.split(",") if isinstance(raw, str) else list(raw)
+    return tuple(p.strip() for p in values if p.strip())
 
 
 def banner(base_url: str, where: str, master_key: str | None) -> str:
@@ -147,6 +140,7 @@ def banner(base_url: str, where: str, master_key: str | None) -> str:
     quoted = shlex.quote(body)
     lines = [
         f"ivs-clip-manifest local server on {base_url}",
+        f"  Studio: {base_url}/",
         f"  API:   POST {base_url}/clipmanifest   GET {base_url}/getrecordings   GET {base_url}/getclips",
         f"  Media: {base_url}/media/<key>   (the PUBLIC_BASE_URL of the answers)",
         f"  Data:  {where}",
@@ -163,28 +157,27 @@ def banner(base_url: str, where: str, master_key: str | None) -> str:
     return "\n".join(lines)
 
 
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+def background_jobs(settings: Settings, storage: Storage) -> list[PeriodicJob]:
+    """The periodic jobs the local stack runs beside the API (scheduled Lambdas in AWS); none yet."""
+    return []
 
 
 def run(options: Options, environ: MutableMapping[str, str] | None = None) -> int:
-    """Bind, configure, serve until interrupted; returns the exit code."""
+    """Bind, configure, serve until Ctrl-C or SIGTERM; returns the exit code."""
     environ = os.environ if environ is None else environ
-    if options.storage is None:
-        options.data.mkdir(parents=True, exist_ok=True)
-        if options.sample and install_sample(options.data):
-            print(f"Copied the sample recording into {options.data}", flush=True)
     try:
-        server = make_server(LocalApp(routes={}), options.host, options.port)
+        sock = bind(options.host, options.port)
     except OSError as exc:
         print(_bind_error(options, exc), file=sys.stderr, flush=True)
         return 1
-    with server:
-        return _serve(server, options, environ)
+    try:
+        return _serve(sock, options, environ)
+    finally:
+        sock.close()
 
 
-def _serve(server: LocalHTTPServer, options: Options, environ: MutableMapping[str, str]) -> int:
-    port = server.server_address[1]
+def _serve(sock: socket.socket, options: Options, environ: MutableMapping[str, str]) -> int:
+    port = sock.getsockname()[1]
     base_url = f"http://{display_host(options.host)}:{port}"
     storage_url = options.storage or options.data.as_uri()
     try:
@@ -192,28 +185,58 @@ def _serve(server: LocalHTTPServer, options: Options, environ: MutableMapping[st
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 2
+    if options.storage is None:
+        options.data.mkdir(parents=True, exist_ok=True)
+        if options.sample and install_sample(options.data):
+            print(f"Copied the sample recording into {options.data}", flush=True)
     from handlers.storage import open_storage
 
     storage = open_storage(settings.storage_url)
     routes = load_routes(settings, storage)
+    prefixes = recordings_prefixes(settings)
     media: MediaSource
     if options.storage is None:
         media = FileMediaSource(options.data)
-        master = find_master_key(options.data, settings.recordings_prefix)
+        master = find_master_key(options.data, prefixes)
         where = f"{options.data} ({storage_url})"
     else:
         media = StorageMediaSource(storage)
         try:
-            master = find_master_key_in_storage(storage, settings.recordings_prefix)
+            master = find_master_key_in_storage(storage, prefixes)
         except StorageError as exc:  # no credentials yet, say; the API answers 503 until fixed
             print(f"warning: cannot list {storage_url}: {exc}", file=sys.stderr, flush=True)
             master = None
         where = storage_url
-    server.app = build_app(settings, routes, media)
+    access_log = AccessLog()
+    app = DevApp(
+        routes=routes,
+        api_cors=api_policy(settings.cors_allow_origins),
+        media=media,
+        media_prefixes=served_prefixes(prefixes, settings.clips_prefix),
+        media_cors=media_policy(settings.cors_allow_origins),
+        studio=Studio(StudioConfig(api_url=base_url, media_url=settings.public_base_url)),
+        access_log=access_log,
+    )
+    limits = ServerLimits(
+        threads=options.threads,
+        channel_timeout=options.client_timeout,
+        cleanup_interval=min(DEFAULT_CLEANUP_INTERVAL, options.client_timeout),
+    )
+    server = DevServer(app, sock, limits=limits, access_log=access_log)
+    tasks = BackgroundTasks()
+    for job in background_jobs(settings, storage):
+        tasks.every(job)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.shutdown()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     print(banner(base_url, where, master), flush=True)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         server.serve_forever()
+    finally:
+        tasks.stop()
     print("stopped", flush=True)
     return 0
 

@@ -1,0 +1,85 @@
+"""The web studio (``studio/`` at the repository root) at ``/`` and ``/studio/<file>``.
+
+The studio is static files; the one thing it must learn from the server is where the API and
+the media are, so ``/studio/config.json`` is generated from the address actually bound.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from werkzeug.wrappers import Request, Response
+
+from devserver.errors import json_error
+from devserver.media import FileMediaSource, UnsafeKey, content_type_for, key_from_path, serve_object
+from handlers.storage.base import NotFound
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STUDIO_DIR = REPO_ROOT / "studio"
+
+STUDIO_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+    ".license": "text/plain; charset=utf-8",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class StudioConfig:
+    """What ``/studio/config.json`` tells the page."""
+
+    api_url: str
+    media_url: str
+
+    def to_json(self) -> bytes:
+        return json.dumps({"apiUrl": self.api_url, "mediaUrl": self.media_url}).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Studio:
+    """Serves the studio's files (no symlinks, no traversal) and its generated config."""
+
+    config: StudioConfig
+    root: Path = STUDIO_DIR
+
+    def index(self, request: Request) -> Response:
+        if not (self.root / "index.html").is_file():
+            return json_error(404, f"the studio is not built yet: {self.root / 'index.html'} does not exist")
+        return self.file(request, "index.html")
+
+    def file(self, request: Request, encoded_name: str) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return json_error(405, f"{request.method} is not allowed here", headers={"Allow": "GET, HEAD"})
+        if encoded_name == "config.json":
+            response = Response(self.config.to_json(), content_type="application/json")
+            response.cache_control.no_store = True
+            return response
+        try:
+            name = key_from_path(encoded_name)
+            obj = FileMediaSource(self.root).open(name)
+        except (UnsafeKey, UnicodeDecodeError):
+            return json_error(403, "this path cannot be served", "forbidden")
+        except NotFound:
+            return json_error(404, f"the studio has no file {encoded_name}")
+        response = serve_object(request, obj, content_type_for(name, STUDIO_TYPES))
+        response.cache_control.no_cache = True  # always revalidate: the files change while developing
+        return response
+
+
+def favicon(request: Request) -> Response:
+    """No icon, and no failed request in the browser console either."""
+    response = Response(status=204)
+    response.cache_control.max_age = 86400
+    return response
