@@ -25,7 +25,7 @@ SOURCE = "ivs/v1/123456789012/AbCdEfGhIjKl/2024/5/1/12/0/RecBench0001/media/hls/
 
 def _seed(bucket: str) -> None:
     """Write the clips straight into moto's backend (fast); reads below go over HTTP."""
-    from handlers.clip_store import ClipStore
+    from handlers.clips.store import ClipStore
     from tests.support.s3 import direct_storage
 
     store = ClipStore(direct_storage(bucket))  # type: ignore[arg-type]  # write-only seeder

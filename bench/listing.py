@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers.recordings import list_recordings
+from handlers.recordings.listing import list_recordings
 from handlers.storage.s3 import S3Storage
 
 PAGE = 20

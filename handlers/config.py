@@ -28,7 +28,7 @@ class Settings:
     storage_url: str  # s3://bucket or file:///absolute/dir
     public_base_url: str  # without a trailing slash
     clips_prefix: str = DEFAULT_CLIPS_PREFIX  # ends with "/"
-    recordings_prefix: str = DEFAULT_RECORDINGS_PREFIX  # ends with "/"
+    recordings_prefixes: tuple[str, ...] = (DEFAULT_RECORDINGS_PREFIX,)  # each ends with "/"
     max_clip_seconds: float = DEFAULT_MAX_CLIP_SECONDS
     cors_allow_origins: tuple[str, ...] = ("*",)
 
@@ -45,7 +45,7 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         storage_url=_storage_url(_required(environ, "STORAGE_URL")),
         public_base_url=_base_url(_required(environ, "PUBLIC_BASE_URL")),
         clips_prefix=_prefix(environ, "CLIPS_PREFIX", DEFAULT_CLIPS_PREFIX),
-        recordings_prefix=_prefix(environ, "RECORDINGS_PREFIX", DEFAULT_RECORDINGS_PREFIX),
+        recordings_prefixes=_prefixes(environ, "RECORDINGS_PREFIX", DEFAULT_RECORDINGS_PREFIX),
         max_clip_seconds=_seconds(environ, "MAX_CLIP_SECONDS", DEFAULT_MAX_CLIP_SECONDS),
         cors_allow_origins=_origins(environ, "CORS_ALLOW_ORIGINS"),
     )
@@ -84,8 +84,17 @@ def _base_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def _prefixes(environ: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of key prefixes (one is the common case)."""
+    raw = [p.strip() for p in environ.get(name, "").split(",") if p.strip()] or [default]
+    return tuple(_check_prefix(name, p, default) for p in raw)
+
+
 def _prefix(environ: Mapping[str, str], name: str, default: str) -> str:
-    value = environ.get(name, "").strip() or default
+    return _check_prefix(name, environ.get(name, "").strip() or default, default)
+
+
+def _check_prefix(name: str, value: str, default: str) -> str:
     if not value.endswith("/"):
         value += "/"
     parts = value[:-1].split("/")

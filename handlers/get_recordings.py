@@ -1,13 +1,14 @@
-"""GET /getrecordings: the IVS recordings in the bucket, newest first, with their playlist URLs."""
+"""Lambda entry point of ``GET /getrecordings``: the recordings in the bucket, newest first."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-
 from handlers.config import Settings
-from handlers.http import (
-    HttpError,
+from handlers.keys import is_resource_id
+from handlers.recordings.listing import MAX_LIMIT, list_recordings
+from handlers.storage.base import Storage
+from handlers.web.cursors import InvalidCursor
+from handlers.web.errors import HttpError, invalid_parameter
+from handlers.web.http import (
     LambdaHandler,
     Request,
     Response,
@@ -15,51 +16,30 @@ from handlers.http import (
     lazy_handler,
     query_int,
     query_str,
+    query_time,
 )
-from handlers.recordings import MAX_LIMIT, InvalidCursor, list_recordings
-from handlers.storage.base import Storage
 
 ROUTE = "GET /getrecordings"
 DEFAULT_LIMIT = 50
-_CHANNEL = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
-
-
-def query_time(request: Request, name: str) -> datetime | None:
-    """An ISO 8601 query time as an aware UTC datetime (no zone means UTC), or a 400 naming it."""
-    if request.query.get(name) is None:
-        return None
-    raw = query_str(request, name, max_length=64) or ""
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        raise HttpError(
-            400,
-            "invalid_parameter",
-            f"{name} must be an ISO 8601 date time such as 2024-05-01T12:00:00Z",
-            field=name,
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
-    """The Lambda handler over given settings and storage (tests inject both)."""
+    """The handler over given settings and storage (tests inject both)."""
 
     def recordings(request: Request) -> Response:
         channel = query_str(request, "channel", max_length=256)
-        if channel is not None and not _CHANNEL.match(channel):
-            raise HttpError(
-                400, "invalid_parameter", "channel must be a channel id (the end of its ARN)", field="channel"
-            )
+        if channel is not None and not is_resource_id(channel):
+            raise invalid_parameter("channel", "channel must be a channel id (the end of its ARN)")
         since, until = query_time(request, "from"), query_time(request, "to")
         if since and until and since >= until:
-            raise HttpError(400, "invalid_parameter", "from must be earlier than to", field="to")
+            raise invalid_parameter("to", "from must be earlier than to")
         limit = query_int(request, "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT)
         cursor = query_str(request, "cursor", max_length=4096)
         try:
             page = list_recordings(
                 storage,
                 public_base_url=settings.public_base_url,
-                prefix=settings.recordings_prefix,
+                prefix=settings.recordings_prefixes[0],
                 channel=channel,
                 since=since,
                 until=until,
@@ -68,8 +48,6 @@ def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
             )
         except InvalidCursor as exc:
             raise HttpError(400, "invalid_cursor", str(exc), field="cursor") from None
-        except ValueError as exc:
-            raise HttpError(400, "invalid_parameter", str(exc)) from None
         return Response(200, page.to_dict())
 
     return endpoint(route=ROUTE, methods=("GET",), allow_origins=settings.cors_allow_origins, action=recordings)

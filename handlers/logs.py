@@ -7,15 +7,25 @@ request id so a client's report can be matched to its log line.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from typing import Any, TextIO
 
 SERVICE = "ivs-clip-manifest"
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+
+
+def threshold(environ: dict[str, str] | None = None) -> int:
+    """The lowest level written, from ``LOG_LEVEL`` (what the Pulumi program deploys); INFO by default."""
+    name = (environ if environ is not None else os.environ).get("LOG_LEVEL", "").strip().upper()
+    return LEVELS.get("WARNING" if name == "WARN" else name, LEVELS["INFO"])
 
 
 def emit(level: str, message: str, *, stream: TextIO | None = None, **fields: Any) -> None:
-    """Write one log line; values that are not JSON are written as their ``str``."""
+    """Write one log line unless ``LOG_LEVEL`` is above ``level``; non-JSON values are written as ``str``."""
+    if LEVELS.get(level, LEVELS["ERROR"]) < threshold():
+        return
     record = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + "Z",
         "level": level,

@@ -96,17 +96,29 @@ class FileStorage:
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 
+    def _inside(self, path: Path) -> bool:
+        """Whether ``path`` resolves inside the root: a symlink out of it is no object of ours."""
+        root = os.path.realpath(self.root)
+        real = os.path.realpath(path)
+        return real == root or real.startswith(root + os.sep)
+
     def get(self, key: str) -> bytes:
         path = self._path(key)
+        if not self._inside(path):
+            raise NotFound(key)
         try:
             return path.read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             raise NotFound(key) from exc
         except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:  # no object can have that name
+                raise NotFound(key) from exc
             raise StorageError(f"cannot read {key!r}: {exc}") from exc
 
     def put(self, key: str, body: bytes, content_type: str, *, if_absent: bool = False) -> bool:
         path = self._path(key)
+        if not self._inside(path):
+            raise StorageError(f"cannot write {key!r}: it resolves outside the storage root")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as exc:
@@ -216,7 +228,7 @@ class FileStorage:
                 if marker and _before_or_at(path, marker, rolled_up):
                     continue
                 yield from self._walk_dir(path, prefix, marker, rolled_up)
-            elif entry.is_file() and path.startswith(prefix):
+            elif entry.is_file(follow_symlinks=False) and path.startswith(prefix):
                 if marker and (path <= marker or (rolled_up and path.startswith(marker))):
                     continue
                 try:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from handlers.clip_store import ClipStore
+from handlers.clips.store import ClipStore
 from tests.support.api import REC_ROOT, Api, FaultyStorage, seed_recording
 
 BODY = {"master_url": f"{REC_ROOT}/master.m3u8", "start_time": 10, "end_time": 30}

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from handlers.clip_store import ClipStore
+from handlers.clips.store import ClipStore
 from tests.support.api import PUBLIC_BASE_URL, REC_ROOT, Api, FaultyStorage, http_event, seed_recording
 
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -114,10 +114,23 @@ def test_window_and_options_give_distinct_clips(file_storage: Any) -> None:
         body(end_time=31),
         body(boundary="inner"),
         body(byte_range=True),
-        body(start_time="2024-05-01T12:00:10Z"),
     ]
     ids = [api.create(v).body["clip_id"] for v in variants]
     assert len(set(ids)) == len(ids)
+
+
+def test_the_same_window_as_relative_epoch_or_iso_time_is_one_clip(file_storage: Any) -> None:
+    seed_recording(file_storage)
+    api = Api(file_storage)
+    first = api.create(body(start_time=11, end_time=30))
+    forms = [
+        body(start_time=1714564811, end_time=30),
+        body(start_time="2024-05-01T12:00:11Z", end_time="2024-05-01T12:00:30.000Z"),
+        body(start_time="2024-05-01T14:00:11+02:00", end_time=1714564830.0),
+    ]
+    again = [api.create(form) for form in forms]
+    assert first.status == 201
+    assert [(r.status, r.body["clip_id"]) for r in again] == [(200, first.body["clip_id"])] * 3
 
 
 def test_title_does_not_change_the_clip(file_storage: Any) -> None:

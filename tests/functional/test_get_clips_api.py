@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from handlers.clip_store import ClipStore
+from handlers.clips.store import ClipStore
 from handlers.storage.base import StorageError
+from handlers.web.cursors import encode_cursor
 from tests.support.api import PUBLIC_BASE_URL, REC_ROOT, Api, seed_recording
 
 OTHER_ROOT = REC_ROOT.replace("RecOne123456", "RecTwo654321")
@@ -166,14 +167,14 @@ class TokenRefusingStorage:
 
 def test_cursor_the_store_refuses_is_400_not_503(file_storage: Any) -> None:
     store = ClipStore(file_storage)
-    cursor = store.encode_cursor("forged-token", store.index_prefix())
+    cursor = encode_cursor(store.index_prefix(), "forged-token")
     result = Api(TokenRefusingStorage(file_storage)).clips(cursor=cursor)
     assert (result.status, result.body["code"]) == (400, "invalid_cursor")
 
 
 def test_store_that_is_down_is_503_even_with_a_cursor(file_storage: Any) -> None:
     store = ClipStore(file_storage)
-    cursor = store.encode_cursor("some-token", store.index_prefix())
+    cursor = encode_cursor(store.index_prefix(), "some-token")
     result = Api(TokenRefusingStorage(file_storage, down=True)).clips(cursor=cursor)
     assert (result.status, result.body["code"]) == (503, "storage_unavailable")
 

@@ -1,4 +1,4 @@
-"""The recordings listing (handlers.recordings) on local files and on S3, and its request cost."""
+"""The recordings listing (handlers.recordings.listing) on local files and on S3, and its request cost."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from handlers.recordings import InvalidCursor, RecordingsPage, list_recordings
+from handlers.recordings.listing import RecordingsPage, list_recordings
 from handlers.storage import Storage
 from handlers.storage.files import FileStorage
 from handlers.storage.s3 import S3Storage
+from handlers.web.cursors import InvalidCursor
 from tests.support.recordings import FakeRecording, write_fake_recording, write_fake_recordings
 from tests.support.s3 import S3Endpoint, count_s3_requests, direct_storage
 
@@ -116,8 +117,8 @@ def test_recording_json_has_the_api_field_names_and_master_facts(any_storage: St
         "recording_id": "rid1",
         "channel_id": "chX",
         "account_id": "111122223333",
-        "started_at": "2025-06-30T22:01:00Z",
-        "ended_at": "2025-06-30T22:01:20Z",
+        "started_at": "2025-06-30T22:01:00.000Z",
+        "ended_at": "2025-06-30T22:01:20.000Z",
         "duration": 20.0,
         "status": "ended",
         "byte_range": True,

@@ -223,6 +223,27 @@ def test_file_storage_cannot_hold_a_key_below_an_object(file_storage: FileStorag
         file_storage.put("a/b", b"y", "text/plain")
 
 
+def test_file_storage_does_not_follow_a_symlink_out_of_its_root(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.m3u8").write_text("#EXTM3U\n")
+    root = tmp_path / "root"
+    (root / "ivs").mkdir(parents=True)
+    (root / "ivs" / "link").symlink_to(outside, target_is_directory=True)
+    storage = FileStorage(root)
+    with pytest.raises(NotFound):
+        storage.get("ivs/link/secret.m3u8")
+    with pytest.raises(StorageError):
+        storage.put("ivs/link/new.m3u8", b"x", "text/plain")
+    assert not (outside / "new.m3u8").exists()
+    assert [o.key for o in storage.list("ivs/").objects] == []
+
+
+def test_file_storage_treats_a_name_too_long_for_the_file_system_as_absent(file_storage: FileStorage) -> None:
+    with pytest.raises(NotFound):
+        file_storage.get("ivs/" + "x" * 300 + "/master.m3u8")
+
+
 def test_file_storage_rejects_a_forged_token(file_storage: FileStorage) -> None:
     with pytest.raises(ValueError):
         file_storage.list("", token="not-a-token")

@@ -17,7 +17,7 @@ def test_defaults_apply_when_only_required_settings_are_given() -> None:
         storage_url="s3://my-bucket",
         public_base_url="https://d111.cloudfront.net",
         clips_prefix="clips/",
-        recordings_prefix="ivs/",
+        recordings_prefixes=("ivs/",),
         max_clip_seconds=86_400.0,
         cors_allow_origins=("*",),
     )
@@ -43,7 +43,7 @@ def test_every_setting_is_read() -> None:
         }
     )
     assert settings.clips_prefix == "out/clips/"
-    assert settings.recordings_prefix == "rec/"
+    assert settings.recordings_prefixes == ("rec/",)
     assert settings.max_clip_seconds == 3600.0
     assert settings.cors_allow_origins == ("https://a.example", "http://localhost:3000")
 
@@ -95,7 +95,7 @@ def recording_builder() -> tuple[list[Settings], Any]:
 
 
 def test_handler_fails_loudly_at_cold_start_naming_the_missing_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlers.http import lazy_handler
+    from handlers.web.http import lazy_handler
 
     monkeypatch.delenv("STORAGE_URL", raising=False)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://cdn.example")
@@ -105,7 +105,7 @@ def test_handler_fails_loudly_at_cold_start_naming_the_missing_setting(monkeypat
 
 
 def test_handler_builds_once_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    from handlers.http import lazy_handler
+    from handlers.web.http import lazy_handler
 
     monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path}")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://cdn.example")
@@ -116,7 +116,7 @@ def test_handler_builds_once_from_the_environment(monkeypatch: pytest.MonkeyPatc
 
 
 def test_inside_lambda_a_bad_setting_fails_the_init_phase(monkeypatch: pytest.MonkeyPatch) -> None:
-    from handlers.http import lazy_handler
+    from handlers.web.http import lazy_handler
 
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clipmanifest")
     monkeypatch.delenv("STORAGE_URL", raising=False)
@@ -126,7 +126,7 @@ def test_inside_lambda_a_bad_setting_fails_the_init_phase(monkeypatch: pytest.Mo
 
 
 def test_inside_lambda_the_handler_is_built_at_import(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
-    from handlers.http import lazy_handler
+    from handlers.web.http import lazy_handler
 
     monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "clipmanifest")
     monkeypatch.setenv("STORAGE_URL", f"file://{tmp_path}")

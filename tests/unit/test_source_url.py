@@ -5,21 +5,21 @@ from __future__ import annotations
 import pytest
 
 from clipping.errors import ClipError
-from handlers.http import status_of
-from handlers.source import (
+from handlers.recordings.source import (
     InvalidSource,
-    public_url,
     recording_id_of,
     recording_key_of,
     resolve_master_key,
 )
+from handlers.web.errors import status_of
+from handlers.web.urls import public_url
 
 BASE = "https://d111.cloudfront.net"
 KEY = "ivs/v1/123456789012/AbCdEf/2024/5/1/12/0/RecId123abc/media/hls/master.m3u8"
 
 
 def resolve(value: object, *, base: str = BASE, bucket: str | None = "my-bucket") -> str:
-    return resolve_master_key(value, public_base_url=base, bucket=bucket, recordings_prefix="ivs/")
+    return resolve_master_key(value, public_base_url=base, bucket=bucket, recordings_prefixes=("ivs/",))
 
 
 @pytest.mark.parametrize(

@@ -9,16 +9,15 @@ fetches an arbitrary URL and never leaves its prefix through ``..`` or encoded t
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote, urlsplit
+from collections.abc import Sequence
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from clipping.errors import ClipError
+from handlers.keys import is_key_part, is_resource_id, key_too_long, safe_resource_id
 
-MAX_KEY_BYTES = 1024
 FIELD = "master_url"
-
-# S3's "safe" key characters plus "/" and "=": what IVS keys use, nothing that needs escaping.
-_KEY_PART = re.compile(r"^[A-Za-z0-9!_.*'()=+-]+$")
-_RECORDING_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+#: Longest path segment accepted: what file systems allow, far beyond any IVS key part.
+MAX_PART_BYTES = 255
 _HLS_DIR = "/media/hls/"
 
 
@@ -28,18 +27,26 @@ class InvalidSource(ClipError):
     code = "invalid_master_url"
 
 
-def resolve_master_key(value: object, *, public_base_url: str, bucket: str | None, recordings_prefix: str) -> str:
+class InvalidFilter(ClipError):
+    """A listing filter that names no recording."""
+
+    code = "invalid_parameter"
+
+
+def resolve_master_key(
+    value: object, *, public_base_url: str, bucket: str | None, recordings_prefixes: Sequence[str]
+) -> str:
     """The storage key a ``master_url`` names, or :class:`InvalidSource` saying why not."""
     if not isinstance(value, str):
         raise _refuse("master_url must be a string")
     text = value.strip()
     if not text:
         raise _refuse("master_url is empty")
-    if len(text) > 2048 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if len(text) > 2048 or not text.isprintable():
         raise _refuse("master_url is too long or contains control characters")
     if "\\" in text:
         raise _refuse("master_url must not contain backslashes")
-    parts = urlsplit(text)
+    parts = _split(text)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         key = _key_from_public_url(text, public_base_url)
@@ -53,11 +60,23 @@ def resolve_master_key(value: object, *, public_base_url: str, bucket: str | Non
         raise _refuse(f"master_url must be https, s3 or a key; {scheme or 'network-path'} URLs are not read")
     else:
         key = text.removeprefix("/")
-    return _check_key(key, recordings_prefix)
+    return _check_key(key, recordings_prefixes)
+
+
+def _split(text: str) -> SplitResult:
+    """``urlsplit`` refuses malformed hosts (an unclosed ``[``, full-width ``／`` or ``＠``) itself."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (validates the port and the bracketed host)
+    except ValueError:
+        raise _refuse("master_url has a malformed host or port") from None
+    if not parts.netloc.isascii():
+        raise _refuse("master_url has a malformed host (only ASCII host names are read)")
+    return parts
 
 
 def _key_from_public_url(text: str, public_base_url: str) -> str:
-    parts, base = urlsplit(text), urlsplit(public_base_url)
+    parts, base = _split(text), urlsplit(public_base_url)
     try:
         port, base_port = parts.port, base.port
     except ValueError:
@@ -88,20 +107,22 @@ def _key_from_public_url(text: str, public_base_url: str) -> str:
         raise _refuse("master_url has percent-escapes that are not UTF-8") from None
 
 
-def _check_key(key: str, recordings_prefix: str) -> str:
+def _check_key(key: str, recordings_prefixes: Sequence[str]) -> str:
     if "%" in key or "\\" in key:
         raise _refuse("master_url must not contain encoded characters or backslashes once decoded")
-    if len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+    if key_too_long(key):
         raise _refuse("master_url names a key longer than 1024 bytes")
     parts = key.split("/")
     if any(p in ("", ".", "..") for p in parts):
         raise _refuse("master_url must not contain empty, '.' or '..' path segments")
-    if not all(_KEY_PART.match(p) for p in parts):
+    if not all(is_key_part(p) for p in parts):
         raise _refuse("master_url contains characters that recording keys never use")
+    if any(len(p) > MAX_PART_BYTES for p in parts):
+        raise _refuse(f"master_url has a path segment longer than {MAX_PART_BYTES} bytes")
     if not key.endswith(".m3u8"):
         raise _refuse("master_url must name an HLS playlist (.m3u8)")
-    if not key.startswith(recordings_prefix):
-        raise _refuse(f"master_url must name a recording under {recordings_prefix}")
+    if not any(key.startswith(prefix) for prefix in recordings_prefixes):
+        raise _refuse(f"master_url must name a recording under {' or '.join(recordings_prefixes)}")
     return key
 
 
@@ -115,8 +136,7 @@ def recording_id_of(key: str) -> str:
     Keys outside the IVS layout use the playlist's directory name, so every clip has an index.
     """
     head = key.split(_HLS_DIR, 1)[0] if _HLS_DIR in key else key.rsplit("/", 1)[0]
-    candidate = head.rstrip("/").rsplit("/", 1)[-1]
-    return candidate if _RECORDING_ID.match(candidate) else re.sub(r"[^A-Za-z0-9_-]", "_", candidate)[:128]
+    return safe_resource_id(head.rstrip("/").rsplit("/", 1)[-1])
 
 
 def recording_key_of(key: str) -> str:
@@ -126,10 +146,15 @@ def recording_key_of(key: str) -> str:
     return key.rsplit("/", 1)[0] + "/"
 
 
-def is_recording_id(value: str) -> bool:
-    return bool(_RECORDING_ID.match(value))
-
-
-def public_url(public_base_url: str, key: str) -> str:
-    """The URL that serves a stored object (the CloudFront domain in AWS)."""
-    return public_base_url.rstrip("/") + "/" + quote(key, safe="/!*'()=+-_.~")
+def recording_filter(value: str | None) -> str | None:
+    """The recording id a ``recording`` filter names: given as is, or taken from a recording's key."""
+    if value is None:
+        return None
+    text = value.strip().strip("/")
+    if is_resource_id(text):
+        return text
+    if "/" in text and ".." not in text.split("/") and "\\" not in text:
+        candidate = recording_id_of(text if text.endswith(".m3u8") else text + "/media/hls/master.m3u8")
+        if is_resource_id(candidate):
+            return candidate
+    raise InvalidFilter("recording must be a recording id or a recording's key", field="recording")

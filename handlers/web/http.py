@@ -1,8 +1,9 @@
 """The small HTTP layer shared by the Lambda entry points (API Gateway HTTP API, payload 2.0).
 
 It turns events into :class:`Request` values, checks bodies before anyone parses them, maps every
-refusal to a JSON error with a stable code, adds CORS headers and logs one line per request. The
-handlers only see validated values and return :class:`Response` values.
+refusal to a JSON error with a stable code (statuses from :mod:`handlers.web.errors`), adds the
+CORS headers of :mod:`handlers.web.cors` and logs one line per request. The actions behind it
+only see validated values and return :class:`Response` values.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,31 +25,12 @@ from clipping.errors import ClipError
 from handlers import logs
 from handlers.config import ConfigError, Settings, load_settings
 from handlers.storage.base import Storage, StorageError
+from handlers.web.cors import api_policy
+from handlers.web.errors import HttpError, from_clip_error
+from handlers.web.times import parse_iso
 
 MAX_BODY_BYTES = 16 * 1024
 JSON_TYPE = "application/json"
-ALLOWED_HEADERS = "content-type"
-PREFLIGHT_MAX_AGE = "600"
-
-
-class HttpError(Exception):
-    """A refusal to send back as ``{"error", "code", "field"?, ...details}`` with ``status``."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        field: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.details = dict(details or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +43,8 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+    path_parameters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def origin(self) -> str | None:
@@ -96,7 +81,8 @@ def parse_event(event: Mapping[str, Any], context: Any = None) -> Request:
                 raise HttpError(400, "malformed_body", "the request body is not valid base64") from None
         else:
             body = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
-    return Request(method, path, request_id, headers, _parse_query(event), body)
+    params = {str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()}
+    return Request(method, path, request_id, headers, _parse_query(event), body, params)
 
 
 def _parse_query(event: Mapping[str, Any]) -> dict[str, str]:
@@ -121,8 +107,10 @@ def read_json_object(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> di
     if len(request.body) > max_bytes:
         raise _too_large()
     content_type = request.headers.get("content-type", "")
-    if content_type and not _is_json_type(content_type):
-        raise HttpError(415, "unsupported_media_type", f"send the body as {JSON_TYPE}, not {content_type!r}")
+    if not _is_json_type(content_type):
+        # Required even when empty: a form post from a page on any origin needs no preflight.
+        shown = repr(content_type) if content_type else "no Content-Type"
+        raise HttpError(415, "unsupported_media_type", f"send the body as {JSON_TYPE}, not {shown}")
     if not request.body.strip():
         raise HttpError(400, "malformed_json", "the request body is empty; send a JSON object")
     try:
@@ -175,19 +163,32 @@ def query_str(request: Request, name: str, *, max_length: int = 1024) -> str | N
     raw = request.query.get(name)
     if raw is None or raw == "":
         return None
-    if len(raw) > max_length or any(ord(c) < 32 or ord(c) == 127 for c in raw):
+    if len(raw) > max_length or not is_clean_text(raw):
         raise HttpError(400, "invalid_parameter", f"{name} is not a valid value", field=name)
     return raw
 
 
-def cors_headers(origin: str | None, allowed: Sequence[str]) -> dict[str, str]:
-    """CORS headers: ``*`` when any origin may call, else the caller's origin when it is listed."""
-    if "*" in allowed:
-        return {"access-control-allow-origin": "*"}
-    headers = {"vary": "origin"}
-    if origin and origin.rstrip("/") in allowed:
-        headers["access-control-allow-origin"] = origin
-    return headers
+def query_time(request: Request, name: str) -> datetime | None:
+    """An ISO 8601 query time as an aware UTC datetime (no zone means UTC), or a 400 naming it."""
+    if request.query.get(name) is None:
+        return None
+    moment = parse_iso(query_str(request, name, max_length=64) or "")
+    if moment is None:
+        raise HttpError(
+            400, "invalid_parameter", f"{name} must be an ISO 8601 date time such as 2024-05-01T12:00:00Z", field=name
+        )
+    return moment
+
+
+def is_clean_text(text: str) -> bool:
+    """No control characters and no lone surrogates (strict JSON clients reject those)."""
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text):
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -208,24 +209,6 @@ def error_body(error: HttpError, request_id: str) -> dict[str, Any]:
 
 def error_response(error: HttpError, request_id: str, headers: Mapping[str, str] | None = None) -> dict[str, Any]:
     return json_response(error.status, error_body(error, request_id), headers)
-
-
-#: The one place engine and domain codes become HTTP statuses; a code not listed is a 400.
-STATUS_BY_CODE: Mapping[str, int] = {
-    "not_found": 404,
-    "no_byte_range": 404,
-    "invalid_playlist": 422,
-    "out_of_range": 422,
-}
-
-
-def status_of(code: str) -> int:
-    return STATUS_BY_CODE.get(code, 400)
-
-
-def from_clip_error(exc: ClipError) -> HttpError:
-    """Engine refusals carry a code; the status comes from :data:`STATUS_BY_CODE`."""
-    return HttpError(status_of(exc.code), exc.code, exc.message, field=exc.field, details=exc.details)
 
 
 Action = Callable[[Request], Response]
@@ -291,13 +274,14 @@ def serve(
     started = time.perf_counter()
     request_id = str((event.get("requestContext") or {}).get("requestId") or "-")
     origin = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}.get("origin")
-    cors = cors_headers(origin, allow_origins)
+    policy = api_policy(allow_origins)
+    cors = policy.response_headers(origin)
     extra: dict[str, Any] = {}
     try:
         request = parse_event(event, context)
         request_id = request.request_id
         if request.method == "OPTIONS":
-            result = json_response(204, None, {**cors, **_preflight_headers(methods)})
+            result = json_response(204, None, policy.preflight_headers(origin))
         elif request.method not in methods:
             allow = ", ".join(methods)
             error = HttpError(405, "method_not_allowed", f"{route} accepts {allow}")
@@ -329,11 +313,3 @@ def serve(
         **extra,
     )
     return result
-
-
-def _preflight_headers(methods: Sequence[str]) -> dict[str, str]:
-    return {
-        "access-control-allow-methods": ", ".join([*methods, "OPTIONS"]),
-        "access-control-allow-headers": ALLOWED_HEADERS,
-        "access-control-max-age": PREFLIGHT_MAX_AGE,
-    }

@@ -1,0 +1,108 @@
+"""A ``POST /clipmanifest`` body parsed once into a typed command; the first fault names its field.
+
+Everything downstream (window resolution, the engine, the store) takes these values as they are
+and checks nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clipping import Boundary, ClipRequest, TimePoint, parse_boundary, parse_time
+from handlers.config import Settings
+from handlers.recordings.source import resolve_master_key
+from handlers.web.errors import HttpError
+from handlers.web.http import is_clean_text
+
+MAX_TITLE = 200
+CLIP_ID_HEX = 24  # 96 bits of sha256: collisions are out of reach for any number of clips
+FIELDS = ("start_time", "end_time", "master_url", "byte_range", "boundary", "title")
+REQUIRED = ("master_url", "start_time", "end_time")
+
+
+@dataclass(frozen=True, slots=True)
+class ClipCommand:
+    """A validated request: which recording, which window, which options."""
+
+    master_key: str
+    start: TimePoint
+    end: TimePoint
+    byte_range: bool = False
+    boundary: Boundary = "outer"
+    title: str | None = None
+
+    def engine_request(self, max_seconds: float) -> ClipRequest:
+        return ClipRequest(self.start, self.end, self.byte_range, self.boundary, max_seconds)
+
+
+def clip_id(command: ClipCommand, resolved: ClipRequest) -> str:
+    """Same source, resolved window and options → same id, so a repeated request finds its clip.
+
+    ``resolved`` has the window on the recording's clock: ``11``, the matching epoch seconds and
+    the matching ISO text all resolve to the same instants and name one clip.
+    """
+    identity = {
+        "v": 2,
+        "master": command.master_key,
+        "start": [resolved.start.kind, resolved.start.us],
+        "end": [resolved.end.kind, resolved.end.us],
+        "byte_range": resolved.byte_range,
+        "boundary": resolved.boundary,
+    }
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    return digest[:CLIP_ID_HEX]
+
+
+def parse_command(body: Mapping[str, Any], settings: Settings) -> ClipCommand:
+    """Check every field of the body (engine refusals such as bad times name their field too)."""
+    _refuse_unknown(body)
+    for name in REQUIRED:
+        if body.get(name) is None:
+            raise HttpError(400, "missing_field", f"{name} is required", field=name)
+    master_key = resolve_master_key(
+        body["master_url"],
+        public_base_url=settings.public_base_url,
+        bucket=settings.bucket,
+        recordings_prefixes=settings.recordings_prefixes,
+    )
+    return ClipCommand(
+        master_key=master_key,
+        start=parse_time(body["start_time"], "start_time"),
+        end=parse_time(body["end_time"], "end_time"),
+        byte_range=_byte_range(body.get("byte_range")),
+        boundary=parse_boundary("outer" if body.get("boundary") is None else body["boundary"]),
+        title=_title(body.get("title")),
+    )
+
+
+def _refuse_unknown(body: Mapping[str, Any]) -> None:
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        raise HttpError(
+            400, "unknown_field", f"unknown field {unknown[0]!r}; accepted: {', '.join(FIELDS)}", field=unknown[0]
+        )
+
+
+def _byte_range(value: Any) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise HttpError(400, "invalid_field", "byte_range must be true or false", field="byte_range")
+    return value
+
+
+def _title(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > MAX_TITLE or not is_clean_text(value):
+        raise HttpError(
+            400,
+            "invalid_field",
+            f"title must be text of at most {MAX_TITLE} characters without control characters",
+            field="title",
+        )
+    return value or None

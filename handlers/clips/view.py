@@ -1,0 +1,32 @@
+"""What clients see of a clip: the record plus public URLs computed from its keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.clips.record import ClipRecord
+from handlers.web.urls import public_url
+
+
+def clip_view(record: ClipRecord, public_base_url: str) -> dict[str, Any]:
+    """The record's JSON with URLs; ``key``/``url``/``created`` keep the AWS sample's field names.
+
+    URLs are not stored, so moving the public domain does not leave stale links behind.
+    """
+    view = record.to_json()
+    view.pop("v", None)
+    url = public_url(public_base_url, record.key)
+    view["url"] = view["clip_url"] = url
+    view["created"] = view["created_at"]
+    view["recording"] = {**record.recording.to_json(), "url": public_url(public_base_url, record.recording.key)}
+    view["renditions"] = [
+        {
+            "name": r.name,
+            "kind": r.kind,
+            "url": public_url(public_base_url, r.key),
+            "segments": r.segments,
+            "duration": r.duration,
+        }
+        for r in record.renditions
+    ]
+    return view
