@@ -9,12 +9,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .engine import clip_recording
-from .errors import ClipError
+from .errors import ClipError, InvalidPlaylist
 from .model import BOUNDARIES, DEFAULT_MAX_SECONDS, ClipRequest
 
 
 def _read_file(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidPlaylist(f"{path} is not UTF-8 text, so not an HLS playlist") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,8 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     source = Path(args.source).resolve()
     out_dir = args.out.resolve()
-    request = ClipRequest.from_values(args.start, args.end, args.byte_range, args.boundary, args.max_seconds)
     try:
+        request = ClipRequest.from_values(args.start, args.end, args.byte_range, args.boundary, args.max_seconds)
         clip = clip_recording(source.as_posix(), request, _read_file, (out_dir / f"{args.name}.m3u8").as_posix())
     except ClipError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

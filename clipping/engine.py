@@ -14,9 +14,9 @@ from .errors import (
 )
 from .master import MasterEntry, read_master, rendition_names, rewrite_master
 from .media_clip import MediaClip, Timeline, clip_media, timeline
-from .model import Clip, ClipRequest, PlaylistReader, RenditionSummary
+from .model import Clip, ClipRequest, Notice, PlaylistReader, RenditionSummary
 from .paths import Relocator, is_absolute_uri, resolve
-from .scan import normalize, read_header
+from .scan import MediaHeader, normalize, read_header
 from .timeparse import US, TimePoint, format_iso, seconds
 
 BYTE_RANGE_MASTER = "byte-range-multivariant.m3u8"
@@ -30,6 +30,25 @@ class Window:
     end_us: int
 
 
+@dataclass(frozen=True, slots=True)
+class ClippedRendition:
+    """One rendition of the clip: where it came from, where it goes, and its clipped playlist."""
+
+    entry: MasterEntry
+    name: str
+    out_path: str
+    media: MediaClip
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """The first variant's clock, which every rendition is cut on."""
+
+    timeline: Timeline
+    window: Window
+    target_duration: int
+
+
 def clip_recording(master_path: str, request: ClipRequest, read: PlaylistReader, output_master_path: str) -> Clip:
     """Cut every rendition of the recording at ``master_path`` to the requested window.
 
@@ -37,44 +56,94 @@ def clip_recording(master_path: str, request: ClipRequest, read: PlaylistReader,
     The first variant is the reference: relative times count from its first instant and the
     clip's reported times are its times.
     """
-    start, end = request.start, request.end
     master_path, byte_range, master_text = _open_master(master_path, request.byte_range, read)
     entries = read_master(master_text)
-    names = rendition_names(entries)
     out_dir = output_master_path.removesuffix(".m3u8")
-
-    clips: list[tuple[MasterEntry, str, str, MediaClip]] = []
-    window: Window | None = None
-    reference: Timeline | None = None
-    for entry, name in zip(entries, names, strict=True):
+    clips: list[ClippedRendition] = []
+    reference: _Reference | None = None
+    for entry, name in zip(entries, rendition_names(entries), strict=True):
         source = _source_path(master_path, entry.uri)
         text = normalize(_read(read, source))
         header = read_header(text)
         if reference is None:
-            reference = timeline(text, header)
-            window = _resolve_window(start, end, reference, request.max_seconds)
-        assert window is not None
+            ref_timeline = timeline(text, header)
+            window = _resolve_window(request.start, request.end, ref_timeline, request.max_seconds)
+            reference = _Reference(ref_timeline, window, header.target_duration)
         out_path = f"{out_dir}/{name}.m3u8"
-        media = clip_media(text, window.start_us, window.end_us, request.boundary, Relocator(source, out_path), header)
-        if media is None:
-            rendition_range = reference if not clips else timeline(text, header)
-            raise _empty(window, rendition_range, reference, name, request.boundary)
-        clips.append((entry, name, out_path, media))
+        media = _clip_rendition(text, header, name, reference, request, Relocator(source, out_path))
+        clips.append(ClippedRendition(entry, name, out_path, media))
         del text
+    if reference is None:
+        raise InvalidPlaylist("the multivariant playlist lists no playlist to clip")
+    playlists = _playlists(master_text, master_path, output_master_path, clips)
+    return _clip(request, master_path, output_master_path, byte_range, playlists, reference, clips)
 
-    assert window is not None and reference is not None
-    target = max(max(m.needed_target, m.header.target_duration) for *_, m in clips)
-    playlists: dict[str, str] = {}
-    clipped_uris = {entry.uri: f"{posixpath.basename(out_dir)}/{name}.m3u8" for entry, name, _, _ in clips}
-    playlists[output_master_path] = rewrite_master(
-        master_text, clipped_uris, Relocator(master_path, output_master_path)
-    )
-    for _, _, out_path, media in clips:
-        playlists[out_path] = media.render(target)
 
-    ref = clips[0][3]
-    base = reference.first_us
-    dated = reference.dated
+def _clip_rendition(
+    text: str,
+    header: MediaHeader,
+    name: str,
+    reference: _Reference,
+    request: ClipRequest,
+    relocate: Relocator,
+) -> MediaClip:
+    """Clip one rendition on the reference's clock, or say by name why it cannot be."""
+    window, ref = reference.window, reference.timeline
+    undated_from = _undated_from(text, header, name, reference)
+    media = clip_media(text, window.start_us, window.end_us, request.boundary, relocate, header, undated_from)
+    if media is None:
+        raise _empty(window, timeline(text, header, undated_from), ref, name, request.boundary)
+    return media
+
+
+def _undated_from(text: str, header: MediaHeader, name: str, reference: _Reference) -> int | None:
+    """Where a rendition whose dating differs from the reference's starts on the reference's clock.
+
+    Such a rendition is timed by cumulative EXTINF from the reference's first instant; that is only
+    sound when both cover the same length (no gap the dates would show), so anything else is refused.
+    """
+    ref = reference.timeline
+    if header.dated == ref.dated:
+        return None
+    own = timeline(text, header, ref.first_us)
+    tolerance = max(reference.target_duration, header.target_duration, 1) * US
+    if abs((own.last_us - own.first_us) - (ref.last_us - ref.first_us)) > tolerance:
+        dated, undated = ("the reference", f"rendition {name}") if ref.dated else (f"rendition {name}", "the reference")
+        raise InvalidPlaylist(
+            f"rendition {name} cannot be placed on the recording's clock: {dated} carries "
+            f"#EXT-X-PROGRAM-DATE-TIME but {undated} does not, and their lengths differ "
+            f"({seconds(own.last_us - own.first_us):g} s against {seconds(ref.last_us - ref.first_us):g} s)",
+            details={"rendition": name},
+        )
+    return ref.first_us
+
+
+def _playlists(
+    master_text: str, master_path: str, output_master_path: str, clips: list[ClippedRendition]
+) -> dict[str, str]:
+    """The clip's master first, then each media playlist with the one target duration they share."""
+    target = max(max(c.media.needed_target, c.media.header.target_duration) for c in clips)
+    folder = posixpath.basename(output_master_path.removesuffix(".m3u8"))
+    clipped_uris = {c.entry.uri: f"{folder}/{c.name}.m3u8" for c in clips}
+    playlists = {
+        output_master_path: rewrite_master(master_text, clipped_uris, Relocator(master_path, output_master_path))
+    }
+    for c in clips:
+        playlists[c.out_path] = c.media.render(target)
+    return playlists
+
+
+def _clip(
+    request: ClipRequest,
+    master_path: str,
+    output_master_path: str,
+    byte_range: bool,
+    playlists: dict[str, str],
+    reference: _Reference,
+    clips: list[ClippedRendition],
+) -> Clip:
+    ref, window = clips[0].media, reference.window
+    base, dated = reference.timeline.first_us, reference.timeline.dated
     return Clip(
         master_path=output_master_path,
         playlists=playlists,
@@ -93,14 +162,33 @@ def clip_recording(master_path: str, request: ClipRequest, read: PlaylistReader,
         start_offset=seconds(ref.start_offset_us),
         renditions=tuple(
             RenditionSummary(
-                name=name,
-                kind=entry.kind,
-                path=out_path,
-                segments=media.segments,
-                duration=seconds(media.duration_us),
-                start_offset=seconds(media.start_offset_us),
+                name=c.name,
+                kind=c.entry.kind,
+                path=c.out_path,
+                segments=c.media.segments,
+                duration=seconds(c.media.duration_us),
+                start_offset=seconds(c.media.start_offset_us),
             )
-            for entry, name, out_path, media in clips
+            for c in clips
+        ),
+        notices=_notices(clips),
+    )
+
+
+def _notices(clips: list[ClippedRendition]) -> tuple[Notice, ...]:
+    """What the engine cannot check itself (it never reads media bytes) but a user should know."""
+    final = [c.name for c in clips if c.media.starts_in_final_segment]
+    if not final:
+        return ()
+    return (
+        Notice(
+            code="start_in_final_segment",
+            message=(
+                "the clip starts inside the recording's last segment, which may hold audio only past its "
+                "first frames (IVS ends a recording with a short video tail under a full-length EXTINF); "
+                f"renditions: {', '.join(final)}"
+            ),
+            renditions=tuple(final),
         ),
     )
 
@@ -131,7 +219,7 @@ def _open_master(master_path: str, byte_range: bool, read: PlaylistReader) -> tu
 
 
 def _source_path(master_path: str, uri: str) -> str:
-    if is_absolute_uri(uri):
+    if is_absolute_uri(uri) or uri.startswith("/"):
         raise InvalidPlaylist(f"the master refers to {uri!r}, outside the recording; only relative URIs are read")
     return resolve(master_path, uri)
 
@@ -190,11 +278,14 @@ def _describe_window(window: Window, reference: Timeline) -> str:
 
 
 def _empty(window: Window, rendition: Timeline, reference: Timeline, name: str, boundary: str) -> OutOfRange:
-    reason = (
-        "with boundary inner no segment lies wholly inside it (try outer or nearest)"
-        if boundary == "inner"
-        else "no segment overlaps it (it falls in a gap of the recording)"
-    )
+    if window.start_us >= rendition.last_us:
+        reason = f"rendition {name} ends before the window starts (it is shorter than the reference)"
+    elif window.end_us <= rendition.first_us:
+        reason = f"rendition {name} starts after the window ends (it begins later than the reference)"
+    elif boundary == "inner":
+        reason = "with boundary inner no segment lies wholly inside it (try outer or nearest)"
+    else:
+        reason = "no segment overlaps it (it falls in a gap of the recording)"
     return OutOfRange(
         f"the window {_describe_window(window, reference)} gives an empty clip of rendition {name}: {reason}",
         details={"available": _available(rendition, reference.first_us), "rendition": name},

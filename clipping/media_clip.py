@@ -7,15 +7,25 @@ dates where a cut or discontinuity leaves a segment without one, and URIs relati
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .bulk import Middle, split_long_window
 from .errors import InvalidPlaylist
 from .paths import rewrite_uri_attributes
-from .scan import MediaHeader, Segment, find_anchor, iter_segments, last_segment_from, read_header
+from .scan import (
+    MediaHeader,
+    Segment,
+    Unordered,
+    dates_look_ordered,
+    find_anchor,
+    iter_segments,
+    last_segment_from,
+    read_header,
+)
 from .select import select
-from .timeparse import US, format_iso
+from .timeparse import US, format_iso, parse_pdt
 
 #: Tags the clip writes itself, or that make no sense in a finished clip, or that are stale.
 _DROPPED = (
@@ -36,6 +46,7 @@ _DROPPED = (
     "#EXT-X-PRELOAD-HINT",
     "#EXT-X-RENDITION-REPORT",
     "#EXT-X-SKIP",
+    "#EXT-X-DEFINE",  # the header's defines are written once, in the clip's header
 )
 #: Tags copied verbatim, tested first because every segment has them.
 _COPIED = ("#EXT-X-PROGRAM-DATE-TIME:", "#EXTINF:")
@@ -51,25 +62,40 @@ class Timeline:
     dated: bool
 
 
-def timeline(text: str, header: MediaHeader) -> Timeline:
-    """Where the playlist's timed segments begin and end, reading as little as possible."""
-    if header.dated:
-        first = next(
-            (s.start_us for s in iter_segments(text, header.body_start, dated=True) if s.start_us is not None),
-            None,
-        )
-        last_block = last_segment_from(text)
-        last = None
-        for seg in iter_segments(text, last_block, dated=True):
-            if seg.start_us is not None:
-                last = seg.start_us + seg.duration_us
-        if first is None or last is None:
-            raise InvalidPlaylist("the media playlist has no timed segment")
-        return Timeline(first, last, True)
-    total = 0
-    for seg in iter_segments(text, header.body_start, dated=False, clock_us=0):
-        total += seg.duration_us
-    return Timeline(0, total, False)
+def timeline(text: str, header: MediaHeader, undated_from: int | None = None) -> Timeline:
+    """The earliest and latest instant of the playlist's timed segments, reading as little as possible.
+
+    ``undated_from`` times the playlist by cumulative EXTINF from that instant, ignoring any dates.
+    """
+    if not header.dated or undated_from is not None:
+        return _span(iter_segments(text, header.body_start, dated=False, clock_us=undated_from or 0), False)
+    if dates_look_ordered(text, header.body_start):
+        try:
+            return _ordered_span(text, header)
+        except Unordered:
+            pass
+    return _span(iter_segments(text, header.body_start, dated=True), True)
+
+
+def _span(segments: Iterable[Segment], dated: bool) -> Timeline:
+    first: int | None = None
+    last: int | None = None
+    for seg in segments:
+        if seg.start_us is not None:
+            first = seg.start_us if first is None else min(first, seg.start_us)
+            last = seg.start_us + seg.duration_us if last is None else max(last, seg.start_us + seg.duration_us)
+    if first is None or last is None:
+        raise InvalidPlaylist("the media playlist has no timed segment")
+    return Timeline(first, last, dated)
+
+
+def _ordered_span(text: str, header: MediaHeader) -> Timeline:
+    """First timed start and the end of the walk from the last dates, when dates do not step back."""
+    first = next(s.start_us for s in iter_segments(text, header.body_start, dated=True) if s.start_us is not None)
+    tail = _span(iter_segments(text, last_segment_from(text), dated=True, check_order=True), True)
+    if tail.first_us < first:
+        raise Unordered
+    return Timeline(first, tail.last_us, True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +113,7 @@ class MediaClip:
     duration_us: int
     segments: int
     start_offset_us: int
+    starts_in_final_segment: bool = False  # the requested start lies in the playlist's last segment
 
     def render(self, target_duration: int) -> str:
         head = [
@@ -102,6 +129,7 @@ class MediaClip:
             head.append("#EXT-X-INDEPENDENT-SEGMENTS")
         if self.header.iframes_only:
             head.append("#EXT-X-I-FRAMES-ONLY")
+        head.extend(self.header.defines)
         if self.start_offset_us > 0:
             head.append(f"#EXT-X-START:TIME-OFFSET={self.start_offset_us / US:.3f},PRECISE=YES")
         return "\n".join((*head, *self.body, "#EXT-X-ENDLIST")) + "\n"
@@ -114,21 +142,38 @@ def clip_media(
     boundary: str,
     relocate: Callable[[str], str],
     header: MediaHeader | None = None,
+    undated_from: int | None = None,
 ) -> MediaClip | None:
-    """Clip a normalized media playlist to a window; ``None`` when no segment is kept."""
+    """Clip a normalized media playlist to a window; ``None`` when no segment is kept.
+
+    Dated playlists are searched by date unless ``undated_from`` is given: then, as in undated
+    playlists, times are cumulative EXTINF from that instant (0 by default).
+    """
     header = header or read_header(text)
-    if header.dated:
-        anchor = find_anchor(text, header.body_start, start_us)
-        long_window = split_long_window(text, header, anchor, start_us, end_us, boundary, relocate)
-        if long_window is not None:
-            return _write(text, header, long_window.head, start_us, relocate, long_window.middle, long_window.tail)
-        walk = iter_segments(text, anchor, dated=True)
+    if header.dated and undated_from is None:
+        if dates_look_ordered(text, header.body_start):
+            try:
+                return _clip_ordered(text, header, start_us, end_us, boundary, relocate)
+            except Unordered:
+                pass  # dates step back somewhere: walk the whole playlist instead
+        walk = iter_segments(text, header.body_start, dated=True)
+        kept = select(walk, start_us, end_us, boundary, ordered=False)
     else:
-        walk = iter_segments(text, header.body_start, dated=False, clock_us=0)
-    kept = select(walk, start_us, end_us, boundary)
-    if not kept:
-        return None
-    return _write(text, header, kept, start_us, relocate)
+        walk = iter_segments(text, header.body_start, dated=False, clock_us=undated_from or 0)
+        kept = select(walk, start_us, end_us, boundary)
+    return _write(text, header, kept, start_us, relocate) if kept else None
+
+
+def _clip_ordered(
+    text: str, header: MediaHeader, start_us: int, end_us: int, boundary: str, relocate: Callable[[str], str]
+) -> MediaClip | None:
+    """The fast path: binary-search the start, copy a long window's middle in bulk."""
+    anchor = find_anchor(text, header.body_start, start_us)
+    long_window = split_long_window(text, header, anchor, start_us, end_us, boundary, relocate)
+    if long_window is not None:
+        return _write(text, header, long_window.head, start_us, relocate, long_window.middle, long_window.tail)
+    kept = select(iter_segments(text, anchor, dated=True, check_order=True), start_us, end_us, boundary)
+    return _write(text, header, kept, start_us, relocate) if kept else None
 
 
 def _write(
@@ -141,54 +186,90 @@ def _write(
     tail: list[Segment] | None = None,
 ) -> MediaClip:
     """Write the kept segments; with a long window, ``kept`` is its head, then the middle and tail."""
+    writer = _Writer(text, header, relocate)
     first = kept[0]
-    body: list[str] = []
-    uses_map = False
-    uses_range = False
-    uses_keyformat = False
-    in_block_map = text.find("\n#EXT-X-MAP:", first.block_start - 1, first.uri_start) != -1
-    if not in_block_map:
-        map_line = _last_tag_before(text, "#EXT-X-MAP:", first.block_start)
-        if map_line:
-            body.append(rewrite_uri_attributes(map_line, relocate))
-            uses_map = True
-    if text.find("\n#EXT-X-KEY:", first.block_start - 1, first.uri_start) == -1:
-        key_line = _last_tag_before(text, "#EXT-X-KEY:", first.block_start)
-        if key_line and "METHOD=NONE" not in key_line:
-            body.append(rewrite_uri_attributes(key_line, relocate))
-            uses_keyformat = "KEYFORMAT" in key_line
+    last = tail[-1] if middle is not None and tail else kept[-1]
+    writer.lead(first, last)
+    writer.segments(kept)
+    if middle is not None:
+        writer.middle(middle)
+        writer.segments(tail or ())
+    return writer.finish(first, last, start_us)
 
-    previous_end: int | None = None  # where the previous written segment's lines ended
-    range_end: int | None = None
-    needed_target = 0
-    duration = 0
-    count = 0
-    segments = (*kept, None, *(tail or ())) if middle is not None else kept
-    for seg in segments:
-        if seg is None:
-            assert middle is not None
-            body.append(middle.text)
-            previous_end, range_end = middle.end, None
-            uses_range = uses_range or middle.has_range
-            duration += middle.duration_us
-            needed_target = max(needed_target, (middle.max_duration_us + US // 2) // US)
-            count += middle.segments
-            continue
+
+class _Writer:
+    """Builds a clip's body: the state in force at its first segment, then each segment's lines."""
+
+    __slots__ = (
+        "body",
+        "count",
+        "duration",
+        "header",
+        "leading",
+        "needed_target",
+        "previous_end",
+        "range_end",
+        "relocate",
+        "text",
+        "uses_keyformat",
+        "uses_map",
+        "uses_range",
+    )
+
+    def __init__(self, text: str, header: MediaHeader, relocate: Callable[[str], str]) -> None:
+        self.text = text
+        self.header = header
+        self.relocate = relocate
+        self.body: list[str] = []
+        self.uses_map = self.uses_range = self.uses_keyformat = False
+        self.leading = True
+        self.previous_end: int | None = None  # where the previous written segment's lines ended
+        self.range_end: int | None = None  # where its byte range ended
+        self.needed_target = self.duration = self.count = 0
+
+    # -- state in force ---------------------------------------------------------------------
+
+    def lead(self, first: Segment, last: Segment) -> None:
+        """The init section, keys and date ranges that apply to the first segment but stand before it."""
+        text, block = self.text, (first.block_start, first.uri_start)
+        if text.find("\n#EXT-X-MAP:", block[0] - 1, block[1]) == -1:
+            map_line = _last_tag_before(text, "#EXT-X-MAP:", block[0])
+            if map_line:
+                self.body.append(rewrite_uri_attributes(map_line, self.relocate))
+                self.uses_map = True
+        for key_line in keys_in_force(text, block[0], text[block[0] : block[1]]):
+            self.body.append(rewrite_uri_attributes(key_line, self.relocate))
+            self.uses_keyformat = self.uses_keyformat or "KEYFORMAT" in key_line
+        if self.header.dated and first.start_us is not None and last.start_us is not None:
+            self.body.extend(dateranges_overlapping(text, first.start_us, last.start_us + last.duration_us))
+
+    # -- segments ---------------------------------------------------------------------------
+
+    def middle(self, middle: Middle) -> None:
+        """A long window's middle, already rewritten in bulk."""
+        self.body.append(middle.text)
+        self.previous_end, self.range_end = middle.end, None
+        self.uses_range = self.uses_range or middle.has_range
+        self.duration += middle.duration_us
+        self.needed_target = max(self.needed_target, (middle.max_duration_us + US // 2) // US)
+        self.count += middle.segments
+
+    def segments(self, segments: Iterable[Segment]) -> None:
+        for seg in segments:
+            self.segment(seg)
+
+    def segment(self, seg: Segment) -> None:
+        """Copy one segment's lines with the rewrites a cut needs."""
+        text, body = self.text, self.body
+        previous_end = self.previous_end
         adjacent = previous_end == seg.block_start
-        leading = previous_end is None
-        forced_discontinuity = (
-            previous_end is not None
-            and not adjacent
-            and not seg.discontinuity
-            and text.find("\n#EXT-X-DISCONTINUITY", previous_end - 1, seg.block_start) != -1
-        )
-        if forced_discontinuity:
-            body.append("#EXT-X-DISCONTINUITY")  # untimed source segments were skipped here
+        if previous_end is not None and not adjacent and not seg.discontinuity:
+            body.append("#EXT-X-DISCONTINUITY")  # source segments were skipped here
         needs_date = (
-            header.dated
+            self.header.dated
             and not seg.dated
             and seg.start_us is not None
-            and (leading or seg.discontinuity or forced_discontinuity)
+            and (self.leading or seg.discontinuity or not adjacent)
         )
         seg_range_end: int | None = None
         for line in text[seg.block_start : seg.uri_start].split("\n"):
@@ -196,55 +277,144 @@ def _write(
                 if needs_date and line.startswith("#EXTINF:"):
                     body.append("#EXT-X-PROGRAM-DATE-TIME:" + format_iso(seg.start_us or 0))
                 body.append(line)
-                continue
-            if not line.startswith("#EXT"):
-                continue  # blank lines and comments (#ID3-EQUIV-TDTG among them)
-            if line.startswith(_DROPPED):
-                continue
-            if leading and line.rstrip() == "#EXT-X-DISCONTINUITY":
-                continue
-            if line.startswith(_BYTERANGE):
-                length, offset = _parse_range(line)
-                if offset is None:
-                    offset = range_end if adjacent and range_end is not None else _implied_offset(text, seg)
-                    line = f"{_BYTERANGE}{length}@{offset}"
-                seg_range_end = offset + length
-                uses_range = True
-            elif line.startswith(("#EXT-X-MAP:", "#EXT-X-KEY:")):
-                uses_map = uses_map or line.startswith("#EXT-X-MAP:")
-                uses_keyformat = uses_keyformat or "KEYFORMAT" in line
-                line = rewrite_uri_attributes(line, relocate)
-            body.append(line)
-        body.append(relocate(text[seg.uri_start : seg.block_end].strip()))
-        range_end = seg_range_end
-        previous_end = seg.block_end
-        duration += seg.duration_us
-        needed_target = max(needed_target, (seg.duration_us + US // 2) // US)
-        count += 1
+            elif line.startswith("#EXT") and not self._dropped(line):
+                if line.startswith(_BYTERANGE):
+                    line, seg_range_end = self._byte_range(line, seg, adjacent)
+                elif line.startswith(("#EXT-X-MAP:", "#EXT-X-KEY:")):
+                    self.uses_map = self.uses_map or line.startswith("#EXT-X-MAP:")
+                    self.uses_keyformat = self.uses_keyformat or "KEYFORMAT" in line
+                    line = rewrite_uri_attributes(line, self.relocate)
+                body.append(line)
+        body.append(self.relocate(text[seg.uri_start : seg.block_end].strip()))
+        self.range_end = seg_range_end
+        self.previous_end = seg.block_end
+        self.leading = False
+        self.duration += seg.duration_us
+        self.needed_target = max(self.needed_target, (seg.duration_us + US // 2) // US)
+        self.count += 1
 
-    version = max(header.version, 3)
-    if uses_range or header.iframes_only:
-        version = max(version, 4)
-    if uses_keyformat:
-        version = max(version, 5)
-    if uses_map:
-        version = max(version, 5 if header.iframes_only else 6)
-    last = tail[-1] if middle is not None and tail else kept[-1]
-    first_start = first.start_us or 0
-    offset = start_us - first_start if first_start < start_us < first_start + first.duration_us else 0
-    return MediaClip(
-        header=header,
-        body=tuple(body),
-        version=version,
-        needed_target=max(needed_target, 1),
-        media_sequence=header.media_sequence + text.count("\n#EXTINF:", 0, first.block_start),
-        discontinuity_sequence=header.discontinuity_sequence + _discontinuities_before(text, header, first),
-        start_us=first_start,
-        end_us=(last.start_us or 0) + last.duration_us,
-        duration_us=duration,
-        segments=count,
-        start_offset_us=offset,
-    )
+    def _dropped(self, line: str) -> bool:
+        """Tags the clip writes itself (a leading discontinuity, date ranges of dated clips) or drops."""
+        if line.startswith(_DROPPED):
+            return True
+        if self.leading and line.rstrip() == "#EXT-X-DISCONTINUITY":
+            return True
+        return self.header.dated and line.startswith("#EXT-X-DATERANGE:")
+
+    def _byte_range(self, line: str, seg: Segment, adjacent: bool) -> tuple[str, int]:
+        """The range with an explicit offset, and where it ends."""
+        length, offset = _parse_range(line)
+        if offset is None:
+            offset = self.range_end if adjacent and self.range_end is not None else _implied_offset(self.text, seg)
+            line = f"{_BYTERANGE}{length}@{offset}"
+        self.uses_range = True
+        return line, offset + length
+
+    # -- trailer ----------------------------------------------------------------------------
+
+    def finish(self, first: Segment, last: Segment, start_us: int) -> MediaClip:
+        text, header = self.text, self.header
+        first_start = first.start_us or 0
+        offset = start_us - first_start if first_start < start_us < first_start + first.duration_us else 0
+        return MediaClip(
+            header=header,
+            body=tuple(self.body),
+            version=self._version(),
+            needed_target=max(self.needed_target, 1),
+            media_sequence=header.media_sequence + text.count("\n#EXTINF:", 0, first.block_start),
+            discontinuity_sequence=header.discontinuity_sequence + _discontinuities_before(text, header, first),
+            start_us=first_start,
+            end_us=(last.start_us or 0) + last.duration_us,
+            duration_us=self.duration,
+            segments=self.count,
+            start_offset_us=offset,
+            starts_in_final_segment=(
+                first_start <= start_us < first_start + first.duration_us
+                and text.find("\n#EXTINF:", first.block_end - 1) == -1
+            ),
+        )
+
+    def _version(self) -> int:
+        """The lowest version the tags used need, never below the source's or 3."""
+        header = self.header
+        version = max(header.version, 3)
+        if self.uses_range or header.iframes_only:
+            version = max(version, 4)
+        if self.uses_keyformat:
+            version = max(version, 5)
+        if self.uses_map:
+            version = max(version, 5 if header.iframes_only else 6)
+        if header.defines:
+            version = max(version, 8)
+        return version
+
+
+def keys_in_force(text: str, pos: int, first_block: str = "") -> list[str]:
+    """The ``EXT-X-KEY`` lines in force at ``pos``, one per KEYFORMAT, in source order.
+
+    A ``METHOD=NONE`` key clears every key before it. Keys the first segment's own lines
+    (``first_block``) set again, or clear, are left to those lines.
+    """
+    if "METHOD=NONE" in first_block and "#EXT-X-KEY:" in first_block:
+        return []
+    found: dict[str, str] = {}
+    at = text.rfind("\n#EXT-X-KEY:", 0, pos)
+    while at != -1:
+        end = text.find("\n", at + 1)
+        line = text[at + 1 : end if end != -1 else len(text)].strip()
+        if _attribute(line, "METHOD") == "NONE":
+            break
+        found.setdefault(_attribute(line, "KEYFORMAT") or "identity", line)
+        at = text.rfind("\n#EXT-X-KEY:", 0, at)
+    redefined = {_attribute(line, "KEYFORMAT") or "identity" for line in _lines_with(first_block, "#EXT-X-KEY:")}
+    return [line for keyformat, line in reversed(found.items()) if keyformat not in redefined]
+
+
+def dateranges_overlapping(text: str, start_us: int, end_us: int) -> list[str]:
+    """Every ``EXT-X-DATERANGE`` line of the playlist whose span overlaps ``[start_us, end_us)``.
+
+    A range without an end is an instant. One whose start cannot be read is kept rather than lost.
+    """
+    kept: list[str] = []
+    for line in _lines_with(text, "#EXT-X-DATERANGE:"):
+        span = _daterange_span(line)
+        if span is None:
+            kept.append(line)
+            continue
+        begin, finish = span
+        if (begin < end_us and finish > start_us) if finish > begin else start_us <= begin < end_us:
+            kept.append(line)
+    return kept
+
+
+def _daterange_span(line: str) -> tuple[int, int] | None:
+    try:
+        begin = parse_pdt(_attribute(line, "START-DATE") or "")
+        end_date = _attribute(line, "END-DATE")
+        if end_date:
+            return begin, parse_pdt(end_date)
+        duration = _attribute(line, "DURATION") or _attribute(line, "PLANNED-DURATION")
+        return begin, begin + (round(float(duration) * US) if duration else 0)
+    except ValueError:
+        return None
+
+
+def _attribute(line: str, name: str) -> str | None:
+    """The value of attribute ``name`` of a tag line, unquoted; ``None`` when absent."""
+    match = re.search(rf'(?:[:,]){re.escape(name)}=("[^"]*"|[^,]*)', line)
+    return match.group(1).strip('"') if match else None
+
+
+def _lines_with(text: str, tag: str) -> list[str]:
+    """Every line of ``text`` that starts with ``tag`` (one C-speed search when there is none)."""
+    lines: list[str] = []
+    at = text.find(tag)
+    while at != -1:
+        if at == 0 or text[at - 1] == "\n":
+            end = text.find("\n", at)
+            lines.append(text[at : end if end != -1 else len(text)].strip())
+        at = text.find(tag, at + 1)
+    return lines
 
 
 def _discontinuities_before(text: str, header: MediaHeader, first: Segment) -> int:

@@ -73,6 +73,15 @@ class RenditionSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """Something true of a clip that its playlists cannot show: ``code`` for machines, ``message`` for people."""
+
+    code: str
+    message: str
+    renditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Clip:
     """A finished clip: the playlists to store and what they cover.
 
@@ -96,10 +105,12 @@ class Clip:
     requested_end_seconds: float
     start_offset: float
     renditions: tuple[RenditionSummary, ...]
+    notices: tuple[Notice, ...] = ()
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready description of the clip, without the playlist texts."""
         data = asdict(self)
         data.pop("playlists")
         data["renditions"] = [asdict(r) for r in self.renditions]
+        data["notices"] = [{**asdict(n), "renditions": list(n.renditions)} for n in self.notices]
         return data

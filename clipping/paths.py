@@ -27,8 +27,8 @@ def _split_suffix(uri: str) -> tuple[str, str]:
 
 
 def rewrite_uri_attributes(line: str, rewrite: Callable[[str], str]) -> str:
-    """A tag line with each ``URI="..."`` attribute passed through ``rewrite``."""
-    return _URI_ATTRIBUTE.sub(lambda m: f'URI="{rewrite(m.group(1))}"', line)
+    """A tag line with each ``URI="..."`` attribute passed through ``rewrite``; an empty one stays empty."""
+    return _URI_ATTRIBUTE.sub(lambda m: f'URI="{rewrite(m.group(1))}"' if m.group(1) else m.group(), line)
 
 
 def resolve(playlist_path: str, uri: str) -> str:

@@ -19,6 +19,8 @@ PDT = "#EXT-X-PROGRAM-DATE-TIME:"
 _NL_PDT = "\n" + PDT
 #: Below this many characters the binary search hands over to a short linear walk.
 _BISECT_FLOOR = 4096
+#: Dates read by :func:`dates_look_ordered`.
+_SAMPLES = 96
 
 
 def normalize(text: str) -> str:
@@ -53,9 +55,10 @@ class MediaHeader:
     independent_segments: bool
     iframes_only: bool
     ended: bool
-    dated: bool  # at least one program date time in the playlist
+    dated: bool  # at least one segment carries a program date time
     body_start: int  # offset of the first segment's first line
     header_end: int  # offset of the first #EXTINF line: header tags all come before it
+    defines: tuple[str, ...] = ()  # the header's EXT-X-DEFINE lines, which every clip must keep
 
 
 def _int_tag(text: str, tag: str, end: int, default: int) -> int:
@@ -82,6 +85,11 @@ def read_header(text: str) -> MediaHeader:
         raise InvalidPlaylist("the media playlist has no segments")
     body_start = segment_block_start(text, first + 1)
     header_end = first
+    if text.find("\n#EXT-X-SKIP", 0, header_end) != -1:
+        raise InvalidPlaylist(
+            "this is a playlist delta update (EXT-X-SKIP): it omits the oldest segments, so it cannot be "
+            "clipped; give the full playlist"
+        )
     return MediaHeader(
         version=_int_tag(text, "#EXT-X-VERSION:", header_end, 1),
         target_duration=_int_tag(text, "#EXT-X-TARGETDURATION:", header_end, 0),
@@ -90,10 +98,42 @@ def read_header(text: str) -> MediaHeader:
         independent_segments=text.find("\n#EXT-X-INDEPENDENT-SEGMENTS", 0, header_end) != -1,
         iframes_only=text.find("\n#EXT-X-I-FRAMES-ONLY", 0, header_end) != -1,
         ended=text.rfind("\n#EXT-X-ENDLIST") != -1,
-        dated=text.find(_NL_PDT) != -1,
+        dated=_owned_date_before(text, len(text)) != -1,
         body_start=body_start,
         header_end=header_end,
+        defines=tuple(_tag_lines(text, "#EXT-X-DEFINE:", header_end)),
     )
+
+
+def _tag_lines(text: str, tag: str, end: int) -> list[str]:
+    """Every ``tag`` line before ``end`` (for header tags: a short search)."""
+    lines: list[str] = []
+    pos = text.find("\n" + tag, 0, end)
+    while pos != -1:
+        stop = text.find("\n", pos + 1)
+        lines.append(text[pos + 1 : stop if stop != -1 else len(text)].strip())
+        pos = text.find("\n" + tag, pos + 1, end)
+    return lines
+
+
+def _owns_segment(text: str, line_start: int) -> bool:
+    """Whether a URI line follows the tag line at ``line_start``: a date after the last segment has none."""
+    pos = text.find("\n", line_start)
+    while pos != -1:
+        start = pos + 1
+        pos = text.find("\n", start)
+        line = text[start : pos if pos != -1 else len(text)]
+        if line and not line.startswith("#") and not line.isspace():
+            return True
+    return False
+
+
+def _owned_date_before(text: str, end: int) -> int:
+    """Line start of the last date line before ``end`` that belongs to a segment, or -1."""
+    found = text.rfind(_NL_PDT, 0, end)
+    while found != -1 and not _owns_segment(text, found + 1):
+        found = text.rfind(_NL_PDT, 0, found)
+    return -1 if found == -1 else found + 1
 
 
 def segment_block_start(text: str, line_start: int) -> int:
@@ -131,12 +171,20 @@ class Segment:
         return None if self.start_us is None else self.start_us + self.duration_us
 
 
-def iter_segments(text: str, pos: int, *, dated: bool, clock_us: int | None = None) -> Iterator[Segment]:
+class Unordered(Exception):
+    """Dates step back by more than a segment: the fast search cannot trust the playlist's order."""
+
+
+def iter_segments(
+    text: str, pos: int, *, dated: bool, clock_us: int | None = None, check_order: bool = False
+) -> Iterator[Segment]:
     """Walk segments from the block starting at ``pos`` to the end of the playlist.
 
-    In a dated playlist a segment's time is its own date, or the nearest earlier date plus the
-    EXTINF values in between, never carried across a discontinuity without a new date. In an
-    undated playlist times are cumulative EXTINF from ``clock_us``.
+    A segment's time is its own date, or the previous segment's end (across a discontinuity too,
+    so undated ad breaks in a dated playlist stay timed). In an undated playlist (``dated`` false)
+    dates are ignored and times are cumulative EXTINF from ``clock_us``. Segments before the first
+    date of a dated walk have no time. An ``EXT-X-ENDLIST`` may stand anywhere: the walk reads on.
+    With ``check_order``, a date before the previous segment's start raises :class:`Unordered`.
     """
     end = len(text)
     block_start = pos
@@ -144,6 +192,7 @@ def iter_segments(text: str, pos: int, *, dated: bool, clock_us: int | None = No
     pdt: int | None = None
     disc = False
     clock = clock_us
+    previous_start: int | None = None
     while pos < end:
         nl = text.find("\n", pos)
         if nl == -1:
@@ -151,25 +200,18 @@ def iter_segments(text: str, pos: int, *, dated: bool, clock_us: int | None = No
         if text.startswith("#", pos):
             if text.startswith("#EXTINF:", pos):
                 duration = extinf_us(text[pos:nl])
-            elif text.startswith(PDT, pos):
-                try:
-                    pdt = parse_pdt(text[pos + 25 : nl].strip())
-                except ValueError as exc:
-                    raise InvalidPlaylist(f"malformed program date time: {exc}") from None
+            elif dated and text.startswith(PDT, pos):
+                pdt = _pdt_value(text[pos + 25 : nl])
             elif text.startswith("#EXT-X-DISCONTINUITY", pos) and (nl - pos == 20 or text[pos + 20 : nl].isspace()):
                 disc = True
-            elif text.startswith("#EXT-X-ENDLIST", pos):
-                return
         elif nl > pos and not text[pos:nl].isspace():
             if duration < 0:
                 raise InvalidPlaylist(f"segment {text[pos:nl][:80]!r} has no #EXTINF")
-            if pdt is not None:
-                start = pdt
-            elif dated and disc:
-                start = None
-            else:
-                start = clock
+            start = clock if pdt is None else pdt
+            if check_order and pdt is not None and previous_start is not None and pdt < previous_start:
+                raise Unordered
             yield Segment(start, duration, block_start, pos, nl + 1, disc, pdt is not None)
+            previous_start = start
             clock = None if start is None else start + duration
             block_start = nl + 1
             duration = -1
@@ -178,30 +220,56 @@ def iter_segments(text: str, pos: int, *, dated: bool, clock_us: int | None = No
         pos = nl + 1
 
 
-def _pdt_at(text: str, line_start: int) -> int:
-    nl = text.find("\n", line_start)
-    raw = text[line_start + len(PDT) : nl if nl != -1 else len(text)].strip()
+def _pdt_value(raw: str) -> int:
     try:
-        return parse_pdt(raw)
+        return parse_pdt(raw.strip())
     except ValueError as exc:
         raise InvalidPlaylist(f"malformed program date time: {exc}") from None
 
 
+def _pdt_at(text: str, line_start: int) -> int:
+    nl = text.find("\n", line_start)
+    return _pdt_value(text[line_start + len(PDT) : nl if nl != -1 else len(text)])
+
+
+def dates_look_ordered(text: str, body_start: int, samples: int = _SAMPLES) -> bool:
+    """A cheap test that the playlist's dates do not step back: ``samples`` evenly spaced dates.
+
+    It reads about a hundred dates, not every one, so it misses a step back shorter than the
+    spacing between samples; the fast search and its walk check the dates they read as well.
+    """
+    previous = -(2**63)
+    step = max(1, (len(text) - body_start) // samples)
+    for offset in range(max(body_start - 1, 0), len(text), step):
+        found = text.find(_NL_PDT, offset)
+        if found == -1:
+            break
+        value = _pdt_at(text, found + 1)
+        if value < previous:
+            return False
+        previous = value
+    return True
+
+
 def find_anchor(text: str, body_start: int, target_us: int) -> int:
-    """Block start of the last dated segment whose date is at or before ``target_us``.
+    """Block start of the dated segment before the last one whose date is at or before ``target_us``.
 
     Binary search over the raw text: each probe finds the next date line after a midpoint, which
-    works as long as dates increase through the playlist (they follow media time in IVS output).
-    The walk that follows checks the times it meets, so a search that lands early costs time,
-    not correctness. Returns ``body_start`` when the first date is already after the target.
+    works as long as dates increase through the playlist. A probe outside its bracket's dates
+    raises :class:`Unordered`. The result is one dated segment early, so a segment that a small
+    step back in the dates makes overlap its successor is still walked. Returns ``body_start``
+    when the first date is already after the target.
     """
     first = text.find(_NL_PDT, body_start - 1 if body_start else 0)
     if first == -1:
         return body_start
     lo = first + 1
-    if _pdt_at(text, lo) > target_us:
+    lo_us = _pdt_at(text, lo)
+    if lo_us > target_us:
         return body_start
     hi = len(text)
+    last = text.rfind(_NL_PDT)
+    hi_us = _pdt_at(text, last + 1)
     while hi - lo > _BISECT_FLOOR:
         mid = (lo + hi) // 2
         probe = text.find(_NL_PDT, mid, hi)
@@ -209,21 +277,31 @@ def find_anchor(text: str, body_start: int, target_us: int) -> int:
             hi = mid
             continue
         probe += 1
-        if _pdt_at(text, probe) <= target_us:
-            lo = probe
+        value = _pdt_at(text, probe)
+        if not lo_us <= value <= hi_us:
+            raise Unordered
+        if value <= target_us:
+            lo, lo_us = probe, value
         else:
-            hi = mid
+            hi, hi_us = mid, value
     while True:
         probe = text.find(_NL_PDT, lo)
         if probe == -1 or _pdt_at(text, probe + 1) > target_us:
             break
         lo = probe + 1
+    before = text.rfind(_NL_PDT, 0, lo - 1)
+    if before != -1 and before >= body_start - 1:
+        lo = before + 1
     return segment_block_start(text, lo)
 
 
 def last_segment_from(text: str) -> int:
-    """Block start of the segment holding the last date (or of the first segment if undated)."""
-    last = text.rfind(_NL_PDT)
+    """Block start of the dated segment before the one holding the last owned date, or -1 if none.
+
+    One segment early for the same reason as :func:`find_anchor`.
+    """
+    last = _owned_date_before(text, len(text))
     if last == -1:
         return -1
-    return segment_block_start(text, last + 1)
+    before = text.rfind(_NL_PDT, 0, last - 1)
+    return segment_block_start(text, before + 1 if before != -1 else last)

@@ -8,7 +8,13 @@ from .scan import Segment
 
 
 def select(
-    segments: Iterable[Segment], start_us: int, end_us: int, boundary: str, *, fallback: bool = True
+    segments: Iterable[Segment],
+    start_us: int,
+    end_us: int,
+    boundary: str,
+    *,
+    fallback: bool = True,
+    ordered: bool = True,
 ) -> list[Segment]:
     """Keep the segments of ``[start_us, end_us)`` under ``boundary``.
 
@@ -16,23 +22,39 @@ def select(
     ``inner`` only those wholly inside, ``nearest`` snaps each edge to the closest segment
     boundary (ties go outward) and never returns nothing when something overlaps. Zero-length
     segments inside the window are kept, so the kept run stays contiguous in the source. Without
-    ``fallback``, ``nearest`` may return nothing (for a caller judging one edge of a longer window). ``segments``
-    may be a lazy walk from anywhere before the window: it is consumed only up to the window's end.
+    ``fallback``, ``nearest`` may return nothing (for a caller judging one edge of a longer window).
+
+    Only the first run of overlapping segments that are adjacent in the source is kept: when dates
+    step back, a later part of the playlist may repeat the window's times, and a clip is one run.
+    ``ordered`` segments (dates never step back by more than a segment) may be a lazy walk from
+    anywhere before the window: it is consumed only up to the window's end.
     """
-    overlapping: list[Segment] = []
-    for seg in segments:
-        seg_start = seg.start_us
-        if seg_start is None:
-            continue
-        if seg_start >= end_us:
-            break
-        if seg_start + seg.duration_us > start_us if seg.duration_us else seg_start > start_us:
-            overlapping.append(seg)  # a zero-length segment is kept when it lies inside the window
+    overlapping = _first_run(segments, start_us, end_us, ordered)
     if boundary == "outer" or not overlapping:
         return overlapping
     if boundary == "inner":
-        return [s for s in overlapping if s.start_us >= start_us and s.start_us + s.duration_us <= end_us]
+        return [s for s in overlapping if s.start_us >= start_us and s.start_us + s.duration_us <= end_us]  # type: ignore[operator]
     return _nearest(overlapping, start_us, end_us, fallback)
+
+
+def _overlaps(seg: Segment, start_us: int, end_us: int) -> bool:
+    """A positive overlap, or a zero-length segment strictly inside the window."""
+    seg_start = seg.start_us
+    if seg_start is None or seg_start >= end_us:
+        return False
+    return seg_start + seg.duration_us > start_us if seg.duration_us else seg_start > start_us
+
+
+def _first_run(segments: Iterable[Segment], start_us: int, end_us: int, ordered: bool) -> list[Segment]:
+    run: list[Segment] = []
+    for seg in segments:
+        if _overlaps(seg, start_us, end_us):
+            if run and run[-1].block_end != seg.block_start:
+                break
+            run.append(seg)
+        elif run or (ordered and seg.start_us is not None and seg.start_us >= end_us):
+            break
+    return run
 
 
 def _nearest(overlapping: list[Segment], start_us: int, end_us: int, fallback: bool) -> list[Segment]:

@@ -27,6 +27,9 @@ _ISO = re.compile(
     r"(Z|z|[+-]\d{2}(?::?\d{2})?)?"
 )
 _hour_cache: dict[str, int] = {}
+#: The instants the engine can write back (years 1 to 9999 in UTC, to the millisecond).
+MIN_US = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +45,16 @@ def parse_pdt(text: str) -> int:
 
     Accepts ``Z``, ``±hh:mm``, ``±hhmm``, ``±hh`` or no zone (UTC, as RFC 8216bis says) and 0 to 9
     fractional digits. The common IVS shape takes a fast path that caches the date and hour,
-    because a long playlist repeats them thousands of times.
+    because a long playlist repeats them thousands of times. An instant that a zone pushes out of
+    years 1 to 9999 UTC is refused, so that no later step overflows writing it.
     """
+    value = _parse_pdt(text)
+    if not MIN_US <= value <= MAX_US:
+        raise ValueError(f"date time out of range (years 1 to 9999 UTC): {text!r}")
+    return value
+
+
+def _parse_pdt(text: str) -> int:
     try:
         if text[10] == "T" and text[13] == ":" and text[16] == ":":
             base = _hour_cache.get(text[:13])
