@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExportError
-from .mp4box import TrackSummary, top_level_boxes, tracks
+from .mp4box import TrackSummary, clamp_duration, top_level_boxes, tracks
 from .playlist import ByteSpan, Entry, coalesce, read_entries
 
 #: `read_range(key_or_url, start, length)`: bytes of an object, or of `length` bytes at `start`.
@@ -34,6 +34,10 @@ AUDIO_CODECS = {"aac", "mp3", "ac3", "eac3", "opus", "alac", "flac"}
 SNAP_SECONDS = 0.002
 #: How far before the keyframe's decode time ffmpeg is told to seek, so the seek cannot land past it.
 SEEK_MARGIN = 0.001
+#: EXTINFs are rounded to ms, so a whole-recording window may end a few ms after their sum.
+END_TOLERANCE = 0.010
+#: Read this much of the entry after the window (TS only), for the audio muxed after its video.
+MARGIN_SECONDS = 1.0
 _STREAM = re.compile(r"Stream #0:(\d+)[^:]*: (Video|Audio|Data|Subtitle|Attachment): ([0-9a-z_]+)")
 
 
@@ -89,7 +93,7 @@ def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
 def select_entries(entries: list[Entry], window: ExportWindow) -> list[Entry]:
     """The entries the window overlaps; refuses windows outside the playlist and cuts across discontinuities."""
     total = entries[-1].end
-    if not (window.duration > 0 and window.start >= 0 and window.end <= total + 0.0005):
+    if not (window.duration > 0 and window.start >= 0 and window.end <= total + END_TOLERANCE):
         raise ExportError(
             "window_outside",
             f"window {window.start:.3f}+{window.duration:.3f} s is not inside the playlist (0 to {total:.3f} s)",
@@ -105,22 +109,50 @@ def select_entries(entries: list[Entry], window: ExportWindow) -> list[Entry]:
     return chosen
 
 
-def _copy_to(local: Path, spans: list[ByteSpan], read_range: RangeReader) -> int:
+def _copy_to(local: Path, spans: list[ByteSpan], read_range: RangeReader, *, append: bool = False) -> int:
     """Write the spans in order to `local`, one read at a time (memory: one span); returns bytes written."""
     written = 0
-    with local.open("wb") as out:
+    with local.open("ab" if append else "wb") as out:
         for s in spans:
             try:
                 data = read_range(s.key, s.start, s.length)
-            except ExportError:
-                raise
             except Exception as exc:
+                if append:  # the margin is best effort: past the end of an object, S3 answers 416
+                    return written
+                if isinstance(exc, ExportError):
+                    raise
                 raise ExportError("read_failed", f"could not read {s.key!r}: {exc}") from exc
-            if s.length is not None and len(data) != s.length:
+            if s.length is not None and len(data) != s.length and not append:
                 raise ExportError("read_failed", f"{s.key!r} gave {len(data)} bytes at {s.start}, {s.length} expected")
             out.write(data)
             written += len(data)
     return written
+
+
+def _audio_margin(entries: list[Entry], chosen: list[Entry], window: ExportWindow, written: int) -> ByteSpan | None:
+    """The head of the entry after the window, when the window ends near an entry boundary of a TS source.
+
+    Why: an MPEG-TS muxer writes audio up to ~0.7 s after the video it accompanies, so the audio of the
+    last moments of an entry sits at the start of the next one; without it the export's audio ends early.
+    A prefix of a transport stream is a valid transport stream, so only about a second of it is read.
+    """
+    last = chosen[-1]
+    if last.init is not None or last.end - window.end >= MARGIN_SECONDS:
+        return None
+    per_second = written / max(sum(e.duration for e in chosen), 0.001)
+    want = max(65536, -(-int(per_second * MARGIN_SECONDS) // 188) * 188)
+    nxt_index = next(i for i, e in enumerate(entries) if e is last) + 1
+    if nxt_index < len(entries):
+        nxt = entries[nxt_index]
+        if nxt.discontinuity or nxt.init != last.init:
+            return None
+        if nxt.span.length is not None:
+            want = min(want, nxt.span.length)
+        return ByteSpan(nxt.span.key, nxt.span.start or 0, want)
+    if last.span.start is not None and last.span.length is not None:
+        # the clip ends here, but a byte-range part's file usually goes on (IVS parts of ~10 s files)
+        return ByteSpan(last.span.key, last.span.start + last.span.length, want)
+    return None
 
 
 def _probe(ffmpeg: str, local: Path, read_seconds: float, timeout: float) -> _Probe:
@@ -181,6 +213,9 @@ def export_mp4(
         ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     entries = read_entries(playlist_text, playlist_key)
     chosen = select_entries(entries, window)
+    total = entries[-1].end
+    if window.end > total:
+        window = ExportWindow(window.start, total - window.start)
     first = chosen[0]
     spans = coalesce(([first.init] if first.init else []) + [e.span for e in chosen])
     fmp4 = first.init is not None
@@ -190,6 +225,9 @@ def export_mp4(
     out = work / "export.mp4"
     try:
         bytes_read = _copy_to(local, spans, read_range)
+        margin = _audio_margin(entries, chosen, window, bytes_read)
+        if margin is not None:
+            bytes_read += _copy_to(local, [margin], read_range, append=True)
         start_local = window.start - first.start
         probe = _probe(ffmpeg, local, start_local + 2.0, timeout)
         target = probe.first_pts + start_local
@@ -208,6 +246,7 @@ def export_mp4(
         proc = _run(cmd, timeout)
         if proc.returncode != 0 or not out.exists():
             raise ExportError("ffmpeg_failed", f"ffmpeg exited with {proc.returncode}", detail=_tail(proc.stderr))
+        clamp_duration(out, window.duration)
         result = _verify(out, window, probe)
     except BaseException:
         out.unlink(missing_ok=True)
@@ -227,7 +266,7 @@ def export_mp4(
         audio_duration=round(audio.duration, 6) if audio else None,
         segments=len(chosen),
         bytes_read=bytes_read,
-        reads=len(spans),
+        reads=len(spans) + (margin is not None),
         seconds=round(time.perf_counter() - began, 3),
     )
 

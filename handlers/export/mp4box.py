@@ -186,3 +186,50 @@ def _track(data: bytes, start: int, end: int, movie_scale: int) -> TrackSummary:
         media_time=media_time / scale,
         first_sample_sync=sync_first,
     )
+
+
+def clamp_duration(path: Path, seconds: float) -> None:
+    """Shorten every track's edit (and the movie/track durations) to `seconds`, in place.
+
+    Why: ffmpeg ends a stream copy on decode time, so with B-frames a few frames past the end stay in the
+    edit; the edit list is the MP4's own way to hide them, and patching it keeps the byte layout.
+    """
+    boxes = top_level_boxes(path)
+    moov = next(b for b in boxes if b.type == "moov")
+    with path.open("r+b") as f:
+        f.seek(moov.offset)
+        data = bytearray(f.read(moov.size))
+        top = _children(bytes(data), moov.header, len(data))
+        version, p = _full(bytes(data), top[b"mvhd"][0])
+        movie_scale = struct.unpack(">I", data[p + 16 : p + 20] if version == 1 else data[p + 8 : p + 12])[0]
+        limit = round(seconds * movie_scale)
+
+        def clamp(at: int, wide: bool) -> None:
+            fmt = ">Q" if wide else ">I"
+            width = 8 if wide else 4
+            (value,) = struct.unpack(fmt, data[at : at + width])
+            if value > limit:
+                data[at : at + width] = struct.pack(fmt, limit)
+
+        clamp(p + 24 if version == 1 else p + 12, version == 1)  # mvhd duration
+        off = moov.header
+        while off + 8 <= len(data):
+            size, typ = struct.unpack(">I4s", data[off : off + 8])
+            if size < 8:
+                break
+            if typ == b"trak":
+                trak = _children(bytes(data), off + 8, off + size)
+                version, p = _full(bytes(data), trak[b"tkhd"][0])
+                clamp(p + 24 if version == 1 else p + 16, version == 1)  # tkhd duration
+                if b"edts" in trak:
+                    edts = _children(bytes(data), *trak[b"edts"])
+                    if b"elst" in edts:
+                        version, p = _full(bytes(data), edts[b"elst"][0])
+                        (n,) = struct.unpack(">I", data[p : p + 4])
+                        q = p + 4
+                        for _ in range(n):
+                            clamp(q, version == 1)
+                            q += 20 if version == 1 else 12
+            off += size
+        f.seek(moov.offset)
+        f.write(data)
