@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from waitress.channel import HTTPChannel
-from waitress.task import ErrorTask
+from waitress.task import ErrorTask, WSGITask
 from werkzeug.wrappers import Response
 
 from devserver.accesslog import AccessLog
@@ -71,7 +71,24 @@ class JsonErrorTask(ErrorTask):
             )
 
 
+#: WSGI environ key an app sets to have its response sent as HTTP/1.0 and the connection closed.
+ONE_SHOT = "devserver.one_shot"
+
+
+class OneShotWSGITask(WSGITask):
+    """Waitress's WSGI task; a response the app marked :data:`ONE_SHOT` goes out as HTTP/1.0 and
+    closes the connection (hop-by-hop behaviour is the server's: a WSGI app cannot ask for it)."""
+
+    def build_response_header(self) -> bytes:
+        if self.environ is not None and self.environ.get(ONE_SHOT):
+            self.version = "1.0"
+            self.request.headers["CONNECTION"] = "close"  # so waitress neither keeps it alive nor says so
+        header: bytes = super().build_response_header()
+        return header
+
+
 class JsonErrorChannel(HTTPChannel):
     """An HTTP channel whose parser errors (400/413/431/501) and crashes (500) answer in JSON."""
 
     error_task_class = JsonErrorTask
+    task_class = OneShotWSGITask

@@ -1,4 +1,4 @@
-"""``python -m handlers.local`` end to end: a real subprocess, the sample recording, real decoding.
+"""``python -m devserver`` end to end: a real subprocess, the sample recording, real decoding.
 
 What a newcomer does after ``make run`` (list, clip, play) is done here over HTTP, and the clip is
 decoded by ffmpeg, so a broken translation, media route or playlist shows up as a failure here.
@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
-from handlers.local.sample import SAMPLE_DIR, find_master_key
+from devserver.sample import SAMPLE_DIR, find_master_key
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def free_port() -> int:
 
 @dataclass
 class LocalServer:
-    """One ``python -m handlers.local`` subprocess and what it printed."""
+    """One ``python -m devserver`` subprocess and what it printed."""
 
     process: subprocess.Popen[str]
     port: int
@@ -78,7 +78,7 @@ class LocalServer:
 def start_server(data_dir: Path, *args: str, port: int | None = None, env: dict[str, str] | None = None) -> LocalServer:
     """Start the server and return once it printed its ready line."""
     port = free_port() if port is None else port
-    command = [sys.executable, "-m", "handlers.local", "--port", str(port), "--data", str(data_dir), *args]
+    command = [sys.executable, "-m", "devserver", "--port", str(port), "--data", str(data_dir), *args]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     for name in ("STORAGE_URL", "PUBLIC_BASE_URL", "CLIPS_PREFIX", "RECORDINGS_PREFIX", "CORS_ALLOW_ORIGINS"):
         env.pop(name, None)
@@ -293,7 +293,7 @@ def test_taken_port_is_one_line_and_exit_code_1(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "handlers.local", "--port", str(port), "--data", str(tmp_path), "--no-sample"],
+            [sys.executable, "-m", "devserver", "--port", str(port), "--data", str(tmp_path), "--no-sample"],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
