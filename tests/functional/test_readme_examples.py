@@ -8,16 +8,10 @@ and must answer 2xx with a JSON body.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -25,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.support.stack import local_stack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 README = REPO_ROOT / "README.md"
@@ -114,46 +110,8 @@ def run_with_urllib(argv: list[str]) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A local server started as ``make run`` does, on a free port, over a fresh data directory."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tmp_path_factory.mktemp("readme") / "data"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    for name in ("STORAGE_URL", "PUBLIC_BASE_URL", "CLIPS_PREFIX", "RECORDINGS_PREFIX", "CORS_ALLOW_ORIGINS"):
-        env.pop(name, None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "handlers.local", "--port", str(port), "--data", str(data)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    output: list[str] = []
-    ready = threading.Event()
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            if line.startswith("Ready"):
-                ready.set()
-
-    threading.Thread(target=pump, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not ready.wait(0.05):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the local server did not start:\n" + "".join(output))
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with local_stack(tmp_path_factory.mktemp("readme") / "data") as url:
+        yield url
 
 
 @pytest.mark.slow
