@@ -11,6 +11,7 @@ and stream copy then starts at the *next* keyframe, which can be after the reque
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import shutil
@@ -249,8 +250,9 @@ def export_mp4(
         clamp_duration(out, window.duration)
         result = _verify(out, window, probe)
     except BaseException:
-        out.unlink(missing_ok=True)
-        local.unlink(missing_ok=True)
+        for path in (out, local):  # never let cleanup hide the error being raised
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         if work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
         raise
