@@ -7,7 +7,9 @@ writes the same JSON shape (and an access-log line).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import time
 from typing import Any
 
@@ -92,3 +94,15 @@ class JsonErrorChannel(HTTPChannel):
 
     error_task_class = JsonErrorTask
     task_class = OneShotWSGITask
+
+    def handle_close(self) -> None:
+        """Close gently: send FIN, then read what the client already sent (the rest of a refused
+        request), so the kernel does not answer it with a reset that destroys our JSON answer."""
+        if self.connected and self.socket is not None:
+            with contextlib.suppress(OSError):
+                self.socket.shutdown(socket.SHUT_WR)
+                self.socket.setblocking(False)
+                deadline = time.monotonic() + 0.5
+                while time.monotonic() < deadline and self.socket.recv(65536):
+                    pass
+        super().handle_close()

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+
 from devserver.sample import SAMPLE_DIR, find_master_key
 
 pytestmark = pytest.mark.slow
