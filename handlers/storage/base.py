@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -61,3 +62,32 @@ class Storage(Protocol):
         ``token`` with the same prefix and delimiter to get the next page.
         """
         ...
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        """Up to ``length`` bytes from offset ``start`` (fewer, maybe none, where the object ends).
+
+        Raises :class:`NotFound` when there is no object; ``length`` 0 reads nothing.
+        """
+        ...
+
+    def copy(self, source_key: str, key: str, content_type: str) -> None:
+        """Write the whole object at ``source_key`` to ``key`` (atomically, as :meth:`put`).
+
+        Server-side on S3 (no bytes through the caller); raises :class:`NotFound` for no source.
+        """
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object at ``key``; removing an absent key succeeds too (idempotent)."""
+        ...
+
+
+def delete_keys(storage: Storage, keys: Iterable[str]) -> None:
+    """Delete every key, batched where the store can (S3 ``DeleteObjects``), one by one elsewhere."""
+    keys = list(keys)
+    batched = getattr(storage, "delete_many", None)
+    if callable(batched):
+        batched(keys)
+        return
+    for key in keys:
+        storage.delete(key)

@@ -63,6 +63,12 @@ def _check_prefix(prefix: str) -> None:
         _check_segment(segment, prefix)
 
 
+def _check_range(start: int, length: int) -> None:
+    for name, value in (("start", start), ("length", length)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"range {name} must be a non-negative integer, not {value!r}")
+
+
 def _encode_token(marker: str, rolled_up: bool) -> str:
     raw = json.dumps({"after": marker, "prefix": rolled_up}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode("ascii")
@@ -144,6 +150,43 @@ class FileStorage:
             raise StorageError(f"cannot write {key!r}: {exc}") from exc
         finally:
             tmp.unlink(missing_ok=True)
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        _check_range(start, length)
+        path = self._path(key)
+        if not self._inside(path):
+            raise NotFound(key)
+        try:
+            with path.open("rb") as f:
+                if length == 0:
+                    return b""
+                f.seek(start)
+                return f.read(length)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise NotFound(key) from exc
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise NotFound(key) from exc
+            raise StorageError(f"cannot read {key!r}: {exc}") from exc
+
+    def copy(self, source_key: str, key: str, content_type: str) -> None:
+        self.put(key, self.get(source_key), content_type)
+
+    def delete(self, key: str) -> None:
+        """Unlink the file (absent is fine); empty folders stay, as listings never show them."""
+        path = self._path(key)
+        if not self._inside(path):
+            return  # a symlink out of the root is no object of ours
+        try:
+            path.unlink(missing_ok=True)
+        except (IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+            if path.is_dir() or not path.parent.is_dir():
+                return  # a folder (keys below it) or a missing parent: no object at this key
+            raise StorageError(f"cannot delete {key!r}: {exc}") from exc
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                return
+            raise StorageError(f"cannot delete {key!r}: {exc}") from exc
 
     @staticmethod
     def _link_if_absent(tmp: Path, path: Path, body: bytes) -> bool:

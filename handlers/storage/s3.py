@@ -7,6 +7,7 @@ Lambda time limit instead of hanging it.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
@@ -100,6 +101,76 @@ class S3Storage:
         except BotoCoreError as exc:
             raise StorageError(f"S3 put {self.bucket}/{key}: {exc}") from exc
         return True
+
+    def get_range(self, key: str, start: int, length: int) -> bytes:
+        for name, value in (("start", start), ("length", length)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"range {name} must be a non-negative integer, not {value!r}")
+        if length == 0:
+            self._head(key)  # still NotFound for no object
+            return b""
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes={start}-{start + length - 1}")
+            return response["Body"].read()
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code == "InvalidRange" or _status(exc) == "416":  # starts at or past the end
+                return b""
+            if code in _NOT_FOUND or (_status(exc) == "404" and code != "NoSuchBucket"):
+                raise NotFound(key) from exc
+            raise StorageError(f"S3 ranged get {self.bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 ranged get {self.bucket}/{key}: {exc}") from exc
+
+    def _head(self, key: str) -> None:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in _NOT_FOUND or _status(exc) == "404":
+                raise NotFound(key) from exc
+            raise StorageError(f"S3 head {self.bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 head {self.bucket}/{key}: {exc}") from exc
+
+    def copy(self, source_key: str, key: str, content_type: str) -> None:
+        """Server-side CopyObject (objects up to 5 GB: IVS segments are far smaller)."""
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={"Bucket": self.bucket, "Key": source_key},
+                ContentType=content_type,
+                MetadataDirective="REPLACE",
+            )
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in _NOT_FOUND or (_status(exc) == "404" and code != "NoSuchBucket"):
+                raise NotFound(source_key) from exc
+            raise StorageError(f"S3 copy {self.bucket}/{source_key} to {key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 copy {self.bucket}/{source_key} to {key}: {exc}") from exc
+
+    def delete(self, key: str) -> None:
+        """DeleteObject; S3 answers 204 for an absent key too, so this is idempotent."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 delete {self.bucket}/{key}: {exc}") from exc
+
+    def delete_many(self, keys: Sequence[str]) -> None:
+        """DeleteObjects in batches of 1,000 keys (one request each); any refused key is an error."""
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), MAX_LIST_LIMIT):
+            batch = [{"Key": k} for k in unique[start : start + MAX_LIST_LIMIT]]
+            try:
+                response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            except (ClientError, BotoCoreError) as exc:
+                raise StorageError(f"S3 delete of {len(batch)} keys in {self.bucket}: {exc}") from exc
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                detail = f"{first.get('Code')} {first.get('Message')}"
+                raise StorageError(f"S3 delete {self.bucket}/{first.get('Key')}: {detail}")
 
     def list(
         self, prefix: str = "", *, delimiter: str | None = None, token: str | None = None, limit: int = 1000

@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handlers.storage import Listing, NotFound, Storage, StorageError
+from handlers.storage.base import delete_keys
 from handlers.storage.files import TEMP_PREFIX, FileStorage
 from handlers.storage.s3 import S3Storage, make_client
-from tests.support.s3 import S3Endpoint
+from tests.support.s3 import S3Endpoint, direct_storage
 
 # Deliberately awkward names: "-" and "." sort before "/", "0" after it, non-ASCII after "~".
 AWKWARD_KEYS = ["a/b", "a-b", "a.b", "a0", "a/c/d", "Z", "é", "~x", "a/b0", "a/bb/c", "a/é", "a/z"]
@@ -181,6 +182,119 @@ def test_list_skips_a_rolled_up_prefix_with_many_keys_across_pages(any_storage: 
 def test_list_rejects_a_limit_below_one(any_storage: Storage) -> None:
     with pytest.raises(ValueError):
         any_storage.list("", limit=0)
+
+
+# --- get_range ---
+
+
+def test_get_range_returns_exactly_the_bytes_asked_for(any_storage: Storage) -> None:
+    body = bytes(range(256)) * 4
+    any_storage.put("seg.ts", body, "video/mp2t")
+    assert any_storage.get_range("seg.ts", 300, 100) == body[300:400]
+    assert any_storage.get_range("seg.ts", 0, 1) == body[:1]
+
+
+def test_get_range_past_the_end_returns_what_is_there(any_storage: Storage) -> None:
+    any_storage.put("short", b"0123456789", "text/plain")
+    assert any_storage.get_range("short", 8, 100) == b"89"
+    assert any_storage.get_range("short", 10, 5) == b""
+
+
+def test_get_range_of_nothing_reads_nothing(any_storage: Storage) -> None:
+    any_storage.put("k", b"abc", "text/plain")
+    assert any_storage.get_range("k", 1, 0) == b""
+
+
+def test_get_range_of_a_missing_key_raises_not_found(any_storage: Storage) -> None:
+    with pytest.raises(NotFound):
+        any_storage.get_range("no/such/key", 0, 10)
+    with pytest.raises(NotFound):
+        any_storage.get_range("no/such/key", 0, 0)
+
+
+@pytest.mark.parametrize(("start", "length"), [(-1, 1), (0, -1)])
+def test_get_range_refuses_negative_numbers(any_storage: Storage, start: int, length: int) -> None:
+    any_storage.put("k", b"abc", "text/plain")
+    with pytest.raises(ValueError):
+        any_storage.get_range("k", start, length)
+
+
+# --- copy ---
+
+
+def test_copy_writes_the_same_bytes_under_the_new_key(any_storage: Storage) -> None:
+    body = bytes(range(256)) * 3
+    any_storage.put("src/a.ts", body, "video/mp2t")
+    any_storage.copy("src/a.ts", "dst/b.ts", "video/mp2t")
+    assert any_storage.get("dst/b.ts") == body
+    assert any_storage.get("src/a.ts") == body
+
+
+def test_copy_of_a_missing_source_raises_not_found(any_storage: Storage) -> None:
+    with pytest.raises(NotFound):
+        any_storage.copy("missing", "dst", "text/plain")
+    with pytest.raises(NotFound):
+        any_storage.get("dst")
+
+
+def test_s3_copy_sets_the_content_type(s3_storage: S3Storage) -> None:
+    s3_storage.put("a.bin", b"x", "application/octet-stream")
+    s3_storage.copy("a.bin", "b.ts", "video/mp2t")
+    head = s3_storage.client.head_object(Bucket=s3_storage.bucket, Key="b.ts")
+    assert head["ContentType"] == "video/mp2t"
+
+
+# --- delete ---
+
+
+def test_delete_removes_the_object_and_its_listing_entry(any_storage: Storage) -> None:
+    _put_all(any_storage, ["d/a", "d/b"])
+    any_storage.delete("d/a")
+    with pytest.raises(NotFound):
+        any_storage.get("d/a")
+    assert [o.key for o in any_storage.list("d/").objects] == ["d/b"]
+
+
+def test_delete_of_an_absent_key_succeeds(any_storage: Storage) -> None:
+    any_storage.delete("never/there")
+    any_storage.put("once", b"x", "text/plain")
+    any_storage.delete("once")
+    any_storage.delete("once")
+    with pytest.raises(NotFound):
+        any_storage.get("once")
+
+
+def test_delete_leaves_keys_below_and_beside_it(any_storage: Storage) -> None:
+    _put_all(any_storage, ["p/x", "p/x.json", "p/xy"])
+    any_storage.delete("p/x")
+    assert [o.key for o in any_storage.list("p/").objects] == ["p/x.json", "p/xy"]
+
+
+def test_a_deleted_key_can_be_created_again_if_absent(any_storage: Storage) -> None:
+    any_storage.put("again", b"old", "text/plain")
+    any_storage.delete("again")
+    assert any_storage.put("again", b"new", "text/plain", if_absent=True) is True
+    assert any_storage.get("again") == b"new"
+
+
+def test_delete_keys_removes_every_key_in_batches(any_storage: Storage) -> None:
+    keys = [f"many/{i:04d}" for i in range(1005)] if isinstance(any_storage, S3Storage) else ["many/a", "many/b"]
+    if isinstance(any_storage, S3Storage):
+        seeder = direct_storage(any_storage.bucket)
+        for key in keys:
+            seeder.put(key, b"x", "text/plain")
+    else:
+        _put_all(any_storage, keys)
+    _put_all(any_storage, ["many-kept"])
+    delete_keys(any_storage, [*keys, "many/absent"])
+    assert any_storage.list("many/").objects == []
+    assert any_storage.get("many-kept") == b"many-kept"
+
+
+def test_file_storage_delete_of_a_folder_is_a_no_op(file_storage: FileStorage) -> None:
+    file_storage.put("dir/file", b"x", "text/plain")
+    file_storage.delete("dir")
+    assert file_storage.get("dir/file") == b"x"
 
 
 # --- local files only ---
