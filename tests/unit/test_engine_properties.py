@@ -261,6 +261,23 @@ def test_output_is_valid_hls(case: Case) -> None:
     assert len(targets) == 1, f"target durations differ across renditions: {targets}"
 
 
+def _strict_ok(text: str) -> bool:
+    try:
+        m3u8.M3U8(text, strict=True)
+    except Exception:  # m3u8 raises plain exceptions on lines it refuses
+        return False
+    return True
+
+
+@SETTINGS
+@given(cases())
+def test_strict_m3u8_accepts_every_clip_whose_source_it_accepts(case: Case) -> None:
+    assume(case.clip is not None)
+    for path, text in zip(case.rec.rendition_paths, case.output_texts, strict=True):
+        if _strict_ok(case.rec.files[path]):
+            m3u8.M3U8(text, strict=True)
+
+
 @SETTINGS
 @given(cases())
 def test_extinf_and_dates_are_copied_unchanged(case: Case) -> None:
