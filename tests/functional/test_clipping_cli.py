@@ -41,3 +41,17 @@ def test_cli_reports_errors_on_stderr_with_exit_code_2(tmp_path):
 def test_cli_reports_a_missing_source_on_stderr(tmp_path):
     done = run("clip", str(tmp_path / "none.m3u8"), "--start", "0", "--end", "1", "--out", str(tmp_path))
     assert done.returncode == 2 and "not found" in done.stderr
+
+
+def test_cli_refuses_an_extreme_date_with_exit_code_2_and_one_line(tmp_path):
+    source = write_recording(tmp_path / "rec")
+    done = run("clip", str(source), "--start", "9999-12-31T23:59:58-23:59", "--end", "1", "--out", str(tmp_path))
+    assert done.returncode == 2 and "start_time" in done.stderr
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_cli_reports_a_missing_rendition_with_exit_code_2_and_one_line(tmp_path):
+    source = write_recording(tmp_path / "rec")
+    (source.parent / "160p30" / "playlist.m3u8").unlink()
+    done = run("clip", str(source), "--start", "0", "--end", "5", "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "not found" in done.stderr and len(done.stderr.splitlines()) == 1
