@@ -9,29 +9,37 @@ from pathlib import Path
 
 import pulumi
 
-from infra.api import create_api
+from infra.api import allowed_origins, create_api
 from infra.cdn import create_cdn
 from infra.config import load_settings
 from infra.functions import create_functions, lambda_code
 from infra.ivs import create_channel
 from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS
 from infra.storage import create_storage, grant_cdn_read
+from infra.studio import deploy_studio, readable_keys, studio_files
 
 ROOT = Path(__file__).resolve().parent
 settings = load_settings()
+studio = studio_files(ROOT, settings)
 
 # Storage: recordings and clips in one private bucket.
 storage = create_storage(settings)
 
-# CDN: the only reader of the bucket; viewers fetch playlists and segments from here.
-cdn = create_cdn(storage, settings)
-bucket_policy = grant_cdn_read(storage, settings, cdn.reader)
+# CDN: the only reader of the bucket; viewers fetch playlists and segments (and the studio) from here.
+cdn = create_cdn(storage, settings, with_studio=bool(studio))
+bucket_policy = grant_cdn_read(storage, settings, cdn.reader, extra_keys=readable_keys(studio))
+
+# Browsers may call the API from the configured origins and from the CDN's own (the studio's page).
+api_origins = allowed_origins(settings, [cdn.url])
 
 # Functions: one per route, sharing one archive of handlers/, clipping/ and build/deps.
-functions = create_functions(settings, storage, cdn.url, lambda_code(ROOT, settings))
+functions = create_functions(settings, storage, cdn.url, lambda_code(ROOT, settings), api_origins)
 
 # API: POST /clipmanifest, GET /getrecordings, GET /getclips.
-api = create_api(settings, functions)
+api = create_api(settings, functions, [cdn.url])
+
+# Studio (when studio/ exists): the web app at https://<cdn>/, told where the API and media are.
+studio_objects = deploy_studio(storage, studio, api.base_url, cdn.url) if studio else []
 
 # IVS (optional): a channel that records into the bucket.
 channel = create_channel(settings, storage) if settings.create_ivs_channel else None
@@ -42,6 +50,8 @@ pulumi.export("get_recordings_url", api.url(GET_RECORDINGS))
 pulumi.export("get_clips_url", api.url(GET_CLIPS))
 pulumi.export("cdn_url", cdn.url)
 pulumi.export("bucket_name", storage.name)
+if studio:
+    pulumi.export("studio_url", pulumi.Output.concat(cdn.url, "/"))
 if channel is not None:
     pulumi.export("ivs_channel_arn", channel.channel.arn)
     pulumi.export("ivs_ingest_endpoint", channel.channel.ingest_endpoint)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from handlers.web import cors
 from infra.config import Settings
 from infra.functions import DeployedFunction
 from infra.routes import CLIP_MANIFEST, Route
@@ -22,6 +24,9 @@ ACCESS_LOG_FORMAT = json.dumps(
         "responseLength": "$context.responseLength",
         "latencyMs": "$context.responseLatency",
         "integrationError": "$context.integrationErrorMessage",
+        # Why API Gateway itself refused or failed a request (a bad token, throttling, a mapping error).
+        "authorizerError": "$context.authorizer.error",
+        "error": "$context.error.message",
     },
     sort_keys=True,
 )
@@ -41,17 +46,33 @@ class Api:
         return pulumi.Output.concat(self.api.api_endpoint, route.path)
 
 
-def create_api(settings: Settings, functions: list[DeployedFunction]) -> Api:
+def allowed_origins(settings: Settings, extra: Sequence[pulumi.Input[str]] = ()) -> list[pulumi.Input[str]]:
+    """The configured origins plus ``extra`` (the CDN's own, which serves the studio); ``*`` covers all."""
+    configured: list[pulumi.Input[str]] = list(settings.cors_allow_origins)
+    return configured if "*" in settings.cors_allow_origins else [*configured, *extra]
+
+
+def cors_configuration(
+    settings: Settings, extra_origins: Sequence[pulumi.Input[str]] = ()
+) -> aws.apigatewayv2.ApiCorsConfigurationArgsDict:
+    """The API policy of ``handlers/web/cors.py``, which the handlers and the local stack also follow."""
+    policy = cors.api_policy(settings.cors_allow_origins)
+    return {
+        "allow_origins": allowed_origins(settings, extra_origins),
+        "allow_methods": list(policy.allow_methods),
+        "allow_headers": list(policy.allow_headers),
+        "max_age": policy.max_age,
+    }
+
+
+def create_api(
+    settings: Settings, functions: list[DeployedFunction], extra_origins: Sequence[pulumi.Input[str]] = ()
+) -> Api:
     api = aws.apigatewayv2.Api(
         "clips-api",
         protocol_type="HTTP",
         description="Clip manifests of IVS recordings",
-        cors_configuration={
-            "allow_origins": list(settings.cors_allow_origins),
-            "allow_methods": sorted({f.route.method for f in functions} | {"OPTIONS"}),
-            "allow_headers": ["authorization", "content-type"],
-            "max_age": 3600,
-        },
+        cors_configuration=cors_configuration(settings, extra_origins),
     )
     authorizer = _jwt_authorizer(api, settings) if settings.jwt_enabled else None
     for deployed in functions:
@@ -110,13 +131,11 @@ def _route(
         principal="apigateway.amazonaws.com",
         source_arn=pulumi.Output.concat(api.execution_arn, "/*/", route.method, route.path),
     )
-    auth: dict[str, object] = (
-        {"authorization_type": "JWT", "authorizer_id": authorizer.id} if authorizer else {"authorization_type": "NONE"}
-    )
     return aws.apigatewayv2.Route(
         f"{route.name}-route",
         api_id=api.id,
         route_key=route.key,
         target=pulumi.Output.concat("integrations/", integration.id),
-        **auth,
+        authorization_type="JWT" if authorizer else "NONE",
+        authorizer_id=authorizer.id if authorizer else None,
     )

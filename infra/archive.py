@@ -19,6 +19,9 @@ import pulumi
 
 SOURCE_PACKAGES: tuple[str, ...] = ("handlers", "clipping")
 SKIPPED_DIRS = frozenset({"__pycache__"})
+#: Never shipped even when found inside a source package: the local dev server (``devserver/``, formerly
+#: ``handlers/local/``), tests, the sample recording and benchmarks are for laptops and CI, not Lambda.
+EXCLUDED_DIRS = frozenset({"devserver", "local", "tests", "test", "sample", "bench"})
 SKIPPED_SUFFIXES = (".pyc", ".pyo")
 REQUIREMENTS = "requirements-lambda.txt"
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
@@ -65,12 +68,12 @@ def _wanted(relative: Path) -> bool:
 
 
 def source_files(root: Path, packages: Iterable[str] = SOURCE_PACKAGES) -> dict[str, Path]:
-    """``<package>/**/*.py`` under ``root``, keyed by their path in the archive."""
+    """``<package>/**/*.py`` under ``root``, keyed by their path in the archive, minus dev-only code."""
     found: dict[str, Path] = {}
     for package in packages:
         for path in (root / package).rglob("*.py"):
             relative = path.relative_to(root)
-            if path.is_file() and _wanted(relative):
+            if path.is_file() and _wanted(relative) and not EXCLUDED_DIRS & set(relative.parts[1:-1]):
                 found[relative.as_posix()] = path
     return found
 

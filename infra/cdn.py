@@ -1,7 +1,8 @@
 """CDN: CloudFront in front of the private bucket, with HLS-aware caching and CORS for players.
 
 Playlists change (recordings grow while live; a clip can be rewritten), so they expire in seconds.
-Segments never change once written, so they are cached for a year.
+Segments never change once written, so they are cached for a year. The web studio, when deployed,
+is served from the same distribution (its page at ``/``), cached like playlists so a deploy shows.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.config import Settings
+from handlers.web import cors
+from infra.config import STUDIO_PREFIX, Settings
 from infra.policies import CdnReader
 from infra.storage import Storage
 
 ORIGIN_ID = "media"
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
 CACHED_METHODS = ["GET", "HEAD"]
+#: AWS's managed "CORS-S3Origin" origin request policy: forwards ``Origin`` and the
+#: ``Access-Control-Request-*`` headers, without which S3 cannot answer a CORS preflight.
+CORS_S3_ORIGIN_REQUEST_POLICY_ID = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+#: Segments are kept at least a day (less if ``segmentCacheSeconds`` is shorter).
+SEGMENT_MIN_TTL = 86_400
+STUDIO_ROOT_OBJECT = "index.html"
 
 
 @dataclass(frozen=True)
@@ -35,35 +43,66 @@ def playlist_patterns(settings: Settings) -> list[str]:
     return [f"{settings.clips_prefix}*.m3u8", f"{settings.recordings_prefix}*.m3u8"]
 
 
-def _cache_policy(name: str, ttl: int, minimum: int) -> aws.cloudfront.CachePolicy:
-    """Cache key = path only: no cookies, headers or query strings vary an HLS object."""
-    return aws.cloudfront.CachePolicy(
-        name,
-        comment=f"{name}: {ttl}s",
-        min_ttl=minimum,
-        default_ttl=ttl,
-        max_ttl=ttl,
-        parameters_in_cache_key_and_forwarded_to_origin={
+def studio_patterns() -> list[str]:
+    """The studio's files: its page at the root (``/`` serves it too) and everything under its prefix."""
+    return [STUDIO_ROOT_OBJECT, f"{STUDIO_PREFIX}*"]
+
+
+def cache_policy_args(name: str, ttl: int, minimum: int) -> aws.cloudfront.CachePolicyArgsDict:
+    """Cache key = path only: no cookies, headers or query strings vary an HLS object.
+
+    CloudFront requires ``min <= default <= max`` and refuses compression settings on a policy that
+    does not cache (every TTL 0: "EnableAcceptEncodingGzip is invalid for policy with caching
+    disabled"), so the minimum is capped by the TTL and the encodings follow caching.
+    """
+    caches = ttl > 0
+    return {
+        "comment": f"{name}: {ttl}s" if caches else f"{name}: not cached",
+        "min_ttl": min(minimum, ttl),
+        "default_ttl": ttl,
+        "max_ttl": ttl,
+        "parameters_in_cache_key_and_forwarded_to_origin": {
             "cookies_config": {"cookie_behavior": "none"},
             "headers_config": {"header_behavior": "none"},
             "query_strings_config": {"query_string_behavior": "none"},
-            "enable_accept_encoding_gzip": True,
-            "enable_accept_encoding_brotli": True,
+            "enable_accept_encoding_gzip": caches,
+            "enable_accept_encoding_brotli": caches,
         },
+    }
+
+
+def cache_policies(settings: Settings) -> dict[str, aws.cloudfront.CachePolicyArgsDict]:
+    """Every cache policy of the distribution, by logical name."""
+    return {
+        "hls-playlists": cache_policy_args("hls-playlists", settings.playlist_cache_seconds, minimum=0),
+        "hls-segments": cache_policy_args("hls-segments", settings.segment_cache_seconds, minimum=SEGMENT_MIN_TTL),
+    }
+
+
+def _cache_policy(name: str, args: aws.cloudfront.CachePolicyArgsDict) -> aws.cloudfront.CachePolicy:
+    return aws.cloudfront.CachePolicy(
+        name,
+        comment=args.get("comment"),
+        min_ttl=args.get("min_ttl"),
+        default_ttl=args.get("default_ttl"),
+        max_ttl=args.get("max_ttl"),
+        parameters_in_cache_key_and_forwarded_to_origin=args["parameters_in_cache_key_and_forwarded_to_origin"],
     )
 
 
 def _cors_headers(settings: Settings) -> aws.cloudfront.ResponseHeadersPolicy:
+    """The media policy of ``handlers/web/cors.py``, which the local stack and the handlers also follow."""
+    policy = cors.media_policy(settings.cors_allow_origins)
     return aws.cloudfront.ResponseHeadersPolicy(
         "media-cors",
         comment="CORS for HLS players on the configured origins",
         cors_config={
             "access_control_allow_credentials": False,
-            "access_control_allow_headers": {"items": ["*"]},
-            "access_control_allow_methods": {"items": READ_METHODS},
-            "access_control_allow_origins": {"items": list(settings.cors_allow_origins)},
-            "access_control_expose_headers": {"items": ["Content-Length", "Content-Range", "ETag"]},
-            "access_control_max_age_sec": 3600,
+            "access_control_allow_headers": {"items": list(policy.allow_headers)},
+            "access_control_allow_methods": {"items": list(policy.allow_methods)},
+            "access_control_allow_origins": {"items": list(policy.allow_origins)},
+            "access_control_expose_headers": {"items": list(policy.expose_headers)},
+            "access_control_max_age_sec": policy.max_age,
             "origin_override": True,
         },
     )
@@ -71,9 +110,14 @@ def _cors_headers(settings: Settings) -> aws.cloudfront.ResponseHeadersPolicy:
 
 def _origin(
     storage: Storage, settings: Settings
-) -> tuple[dict[str, object], aws.cloudfront.OriginAccessIdentity | aws.cloudfront.OriginAccessControl]:
-    """The S3 origin and how CloudFront signs in to it: OAI by default, OAC when configured."""
-    origin: dict[str, object] = {"origin_id": ORIGIN_ID, "domain_name": storage.regional_domain_name}
+) -> tuple[
+    aws.cloudfront.DistributionOriginArgsDict, aws.cloudfront.OriginAccessIdentity | aws.cloudfront.OriginAccessControl
+]:
+    """The S3 origin and how CloudFront signs in to it: OAC by default, the legacy OAI when configured."""
+    origin: aws.cloudfront.DistributionOriginArgsDict = {
+        "origin_id": ORIGIN_ID,
+        "domain_name": storage.regional_domain_name,
+    }
     if settings.origin_access == "oac":
         oac = aws.cloudfront.OriginAccessControl(
             "media-oac",
@@ -89,13 +133,13 @@ def _origin(
     return origin, oai
 
 
-def create_cdn(storage: Storage, settings: Settings) -> Cdn:
+def create_cdn(storage: Storage, settings: Settings, with_studio: bool = False) -> Cdn:
     origin, access = _origin(storage, settings)
-    playlists = _cache_policy("hls-playlists", settings.playlist_cache_seconds, minimum=0)
-    segments = _cache_policy("hls-segments", settings.segment_cache_seconds, minimum=86_400)
-    cors = _cors_headers(settings)
+    policies = {name: _cache_policy(name, args) for name, args in cache_policies(settings).items()}
+    playlists, segments = policies["hls-playlists"], policies["hls-segments"]
+    headers = _cors_headers(settings)
 
-    def behaviour(cache_policy: aws.cloudfront.CachePolicy) -> dict[str, object]:
+    def behaviour(cache_policy: aws.cloudfront.CachePolicy) -> aws.cloudfront.DistributionDefaultCacheBehaviorArgsDict:
         return {
             "target_origin_id": ORIGIN_ID,
             "viewer_protocol_policy": "redirect-to-https",
@@ -103,9 +147,27 @@ def create_cdn(storage: Storage, settings: Settings) -> Cdn:
             "cached_methods": CACHED_METHODS,
             "compress": True,
             "cache_policy_id": cache_policy.id,
-            "response_headers_policy_id": cors.id,
+            "origin_request_policy_id": CORS_S3_ORIGIN_REQUEST_POLICY_ID,
+            "response_headers_policy_id": headers.id,
         }
 
+    def ordered(
+        pattern: str, cache_policy: aws.cloudfront.CachePolicy
+    ) -> aws.cloudfront.DistributionOrderedCacheBehaviorArgsDict:
+        b = behaviour(cache_policy)
+        return {
+            "path_pattern": pattern,
+            "target_origin_id": b["target_origin_id"],
+            "viewer_protocol_policy": b["viewer_protocol_policy"],
+            "allowed_methods": b["allowed_methods"],
+            "cached_methods": b["cached_methods"],
+            "compress": b.get("compress"),
+            "cache_policy_id": b.get("cache_policy_id"),
+            "origin_request_policy_id": b.get("origin_request_policy_id"),
+            "response_headers_policy_id": b.get("response_headers_policy_id"),
+        }
+
+    patterns = playlist_patterns(settings) + (studio_patterns() if with_studio else [])
     distribution = aws.cloudfront.Distribution(
         "media-cdn",
         comment="IVS recordings and clips",
@@ -114,10 +176,9 @@ def create_cdn(storage: Storage, settings: Settings) -> Cdn:
         http_version="http2and3",
         price_class=settings.cdn_price_class,
         origins=[origin],
+        default_root_object=STUDIO_ROOT_OBJECT if with_studio else None,
         default_cache_behavior=behaviour(segments),
-        ordered_cache_behaviors=[
-            {"path_pattern": pattern, **behaviour(playlists)} for pattern in playlist_patterns(settings)
-        ],
+        ordered_cache_behaviors=[ordered(pattern, playlists) for pattern in patterns],
         # A playlist asked for before it exists must not stay "missing" for CloudFront's default 10 s.
         custom_error_responses=[
             {"error_code": code, "error_caching_min_ttl": settings.playlist_cache_seconds} for code in (403, 404)

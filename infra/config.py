@@ -11,13 +11,50 @@ import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
-ORIGIN_ACCESS_KINDS = ("oai", "oac")
+ORIGIN_ACCESS_KINDS = ("oac", "oai")
 ARCHITECTURES = ("arm64", "x86_64")
 RUNTIMES = ("python3.12", "python3.13")
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+IVS_CHANNEL_TYPES = ("BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD")
+IVS_LATENCY_MODES = ("LOW", "NORMAL")
+#: What CloudWatch Logs accepts as a retention (0: never expire).
+LOG_RETENTION_DAYS = (
+    0,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+#: CloudFront's default maximum TTL; segments are cached at most this long.
+MAX_CACHE_SECONDS = 31_536_000
+
+
+#: Key prefix of the web studio's files in the bucket (its page is also served as ``index.html``).
+STUDIO_PREFIX = "studio/"
 
 
 class SettingsError(pulumi.RunError, ValueError):
@@ -30,12 +67,13 @@ class Settings:
 
     # Storage
     existing_bucket_name: str = ""
+    manage_existing_bucket: bool = False
     force_destroy_bucket: bool = False
     recordings_prefix: str = "ivs/"
     clips_prefix: str = "clips/"
     cors_allow_origins: tuple[str, ...] = ("*",)
     # CDN
-    origin_access: str = "oai"
+    origin_access: str = "oac"
     cdn_price_class: str = "PriceClass_100"
     playlist_cache_seconds: int = 5
     segment_cache_seconds: int = 31_536_000
@@ -59,11 +97,26 @@ class Settings:
     ivs_latency_mode: str = "LOW"
     ivs_thumbnail_interval_seconds: int = 60
     ivs_reconnect_window_seconds: int = 60
+    # Web studio (optional): served by the CDN when the directory exists
+    studio_dir: str = "studio"
 
     def __post_init__(self) -> None:
         _one_of("originAccess", self.origin_access, ORIGIN_ACCESS_KINDS)
+        _one_of("cdnPriceClass", self.cdn_price_class, PRICE_CLASSES)
         _one_of("lambdaArchitecture", self.lambda_architecture, ARCHITECTURES)
         _one_of("lambdaRuntime", self.lambda_runtime, RUNTIMES)
+        _one_of("logLevel", self.log_level, LOG_LEVELS)
+        _one_of("logRetentionDays", self.log_retention_days, LOG_RETENTION_DAYS)
+        _one_of("ivsChannelType", self.ivs_channel_type, IVS_CHANNEL_TYPES)
+        _one_of("ivsLatencyMode", self.ivs_latency_mode, IVS_LATENCY_MODES)
+        _between("ivsThumbnailIntervalSeconds", self.ivs_thumbnail_interval_seconds, 5, 60)
+        _between("ivsReconnectWindowSeconds", self.ivs_reconnect_window_seconds, 0, 300)
+        _between("playlistCacheSeconds", self.playlist_cache_seconds, 0, MAX_CACHE_SECONDS - 1)
+        _between("segmentCacheSeconds", self.segment_cache_seconds, 1, MAX_CACHE_SECONDS)
+        _check(
+            not self.manage_existing_bucket or self.uses_existing_bucket,
+            "manageExistingBucket applies only together with existingBucketName",
+        )
         for key, prefix in (("recordingsPrefix", self.recordings_prefix), ("clipsPrefix", self.clips_prefix)):
             ok = prefix.endswith("/") and not prefix.startswith("/") and "*" not in prefix
             _check(ok, f"{key} must look like 'name/' (got {prefix!r})")
@@ -76,7 +129,15 @@ class Settings:
             "jwtIssuer and jwtAudience go together: set both to protect POST /clipmanifest, or neither",
         )
         _check(not self.jwt_issuer or self.jwt_issuer.startswith("https://"), "jwtIssuer must be https")
-        _check(self.playlist_cache_seconds < self.segment_cache_seconds, "playlists must expire first")
+        _check(
+            self.playlist_cache_seconds < self.segment_cache_seconds,
+            "playlistCacheSeconds must be below segmentCacheSeconds: playlists must expire first",
+        )
+        for key, prefix in (("recordingsPrefix", self.recordings_prefix), ("clipsPrefix", self.clips_prefix)):
+            _check(
+                not (prefix.startswith(STUDIO_PREFIX) or STUDIO_PREFIX.startswith(prefix)),
+                f"{key} must not overlap {STUDIO_PREFIX!r}, where the web studio is served from",
+            )
 
     @property
     def jwt_enabled(self) -> bool:
@@ -92,7 +153,14 @@ class Settings:
         names = {config_key(f.name): f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - set(names))
         _check(not unknown, f"unknown config keys: {unknown}")
-        kwargs = {names[key]: _coerce(getattr(DEFAULTS, names[key]), value) for key, value in values.items()}
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            try:
+                kwargs[names[key]] = _coerce(getattr(DEFAULTS, names[key]), value)
+            except (TypeError, ValueError):
+                raise SettingsError(
+                    f"{key} must be a {type(getattr(DEFAULTS, names[key])).__name__} (got {value!r})"
+                ) from None
         return cls(**kwargs)
 
 
@@ -101,8 +169,12 @@ def _check(ok: bool, message: str) -> None:
         raise SettingsError(message)
 
 
-def _one_of(key: str, value: str, allowed: tuple[str, ...]) -> None:
+def _one_of(key: str, value: object, allowed: tuple[object, ...]) -> None:
     _check(value in allowed, f"{key} must be one of {allowed} (got {value!r})")
+
+
+def _between(key: str, value: int, low: int, high: int) -> None:
+    _check(low <= value <= high, f"{key} must be between {low} and {high} (got {value!r})")
 
 
 def config_key(field_name: str) -> str:
@@ -140,3 +212,13 @@ def load_settings(config: pulumi.Config | None = None) -> Settings:
 def _parse(raw: str) -> Any:
     """A list key holds a YAML list (JSON text to the SDK) or a comma-separated string."""
     return json.loads(raw) if raw.lstrip().startswith("[") else raw
+
+
+def stack_file_settings(path: Path, project: str) -> Settings:
+    """The settings a committed ``Pulumi.<stack>.yaml`` gives, for tools that run before the CLI (CI's build)."""
+    import yaml
+
+    document = yaml.safe_load(path.read_text()) or {}
+    prefix = f"{project}:"
+    values = {k.removeprefix(prefix): v for k, v in (document.get("config") or {}).items() if k.startswith(prefix)}
+    return Settings.from_mapping(values)

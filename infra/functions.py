@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,15 +54,21 @@ def lambda_code(root: Path, settings: Settings) -> pulumi.AssetArchive:
     return asset_archive(archive_files(root, deps))
 
 
-def environment(settings: Settings, storage: Storage, public_base_url: pulumi.Output[str]) -> dict[str, object]:
+def environment(
+    settings: Settings,
+    storage: Storage,
+    public_base_url: pulumi.Output[str],
+    cors_origins: Sequence[pulumi.Input[str]] | None = None,
+) -> dict[str, pulumi.Input[str]]:
     """What the handlers read at cold start (see handlers/): where data is and what they may do."""
+    origins = list(settings.cors_allow_origins) if cors_origins is None else list(cors_origins)
     return {
         "STORAGE_URL": storage.url,
         "PUBLIC_BASE_URL": public_base_url,
         "CLIPS_PREFIX": settings.clips_prefix,
         "RECORDINGS_PREFIX": settings.recordings_prefix,
         "MAX_CLIP_SECONDS": str(settings.max_clip_seconds),
-        "CORS_ALLOW_ORIGINS": ",".join(settings.cors_allow_origins),
+        "CORS_ALLOW_ORIGINS": pulumi.Output.all(*origins).apply(",".join),
         "LOG_LEVEL": settings.log_level,
     }
 
@@ -71,8 +78,9 @@ def create_functions(
     storage: Storage,
     public_base_url: pulumi.Output[str],
     code: pulumi.Archive,
+    cors_origins: Sequence[pulumi.Input[str]] | None = None,
 ) -> list[DeployedFunction]:
-    variables = environment(settings, storage, public_base_url)
+    variables = environment(settings, storage, public_base_url, cors_origins)
     return [_function(route, settings, storage, variables, code) for route in ROUTES]
 
 
@@ -80,7 +88,7 @@ def _function(
     route: Route,
     settings: Settings,
     storage: Storage,
-    variables: dict[str, object],
+    variables: dict[str, pulumi.Input[str]],
     code: pulumi.Archive,
 ) -> DeployedFunction:
     # Our own log group (not /aws/lambda/…): retention is set here, and the role needs no CreateLogGroup.

@@ -107,23 +107,63 @@ class CdnReader:
         )
 
 
-def bucket_policy(bucket_arn: str, read_prefixes: tuple[str, ...], reader: CdnReader) -> str:
-    """CloudFront may read the served prefixes; nobody may use the bucket without TLS."""
-    allow: Statement = {
-        "Sid": "CloudFrontReadsMedia",
-        "Effect": "Allow",
-        "Principal": reader.principal,
-        "Action": "s3:GetObject",
-        "Resource": objects(bucket_arn, read_prefixes),
-    }
-    if reader.condition:
-        allow["Condition"] = reader.condition
-    deny_plain_http: Statement = {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-    return document(allow, deny_plain_http)
+#: The statements this stack puts in a bucket policy; on re-runs they replace themselves.
+OWN_SIDS = frozenset({"CloudFrontReadsMedia", "CloudFrontReadsStudio", "DenyInsecureTransport"})
+
+
+def bucket_statements(
+    bucket_arn: str, read_prefixes: tuple[str, ...], reader: CdnReader, extra_keys: tuple[str, ...] = ()
+) -> list[Statement]:
+    """CloudFront may read the served prefixes (and ``extra_keys``); nobody may use the bucket without TLS."""
+
+    def allow(sid: str, resources: list[str]) -> Statement:
+        statement: Statement = {
+            "Sid": sid,
+            "Effect": "Allow",
+            "Principal": reader.principal,
+            "Action": "s3:GetObject",
+            "Resource": resources,
+        }
+        if reader.condition:
+            statement["Condition"] = reader.condition
+        return statement
+
+    statements = [allow("CloudFrontReadsMedia", objects(bucket_arn, read_prefixes))]
+    if extra_keys:
+        statements.append(allow("CloudFrontReadsStudio", [f"{bucket_arn}/{key}" for key in extra_keys]))
+    statements.append(
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, f"{bucket_arn}/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    )
+    return statements
+
+
+def bucket_policy(
+    bucket_arn: str, read_prefixes: tuple[str, ...], reader: CdnReader, extra_keys: tuple[str, ...] = ()
+) -> str:
+    """The policy of a bucket this stack owns: only its own statements."""
+    return document(*bucket_statements(bucket_arn, read_prefixes, reader, extra_keys))
+
+
+def merged_bucket_policy(
+    existing: str | None,
+    bucket_arn: str,
+    read_prefixes: tuple[str, ...],
+    reader: CdnReader,
+    extra_keys: tuple[str, ...] = (),
+) -> str:
+    """An existing bucket's policy with every statement it has (IVS's grant, say) plus ours.
+
+    Statements of an earlier deployment (by ``Sid``) are replaced, not repeated.
+    """
+    kept: list[Statement] = []
+    if existing and existing.strip():
+        found = json.loads(existing).get("Statement", [])
+        kept = [s for s in (found if isinstance(found, list) else [found]) if s.get("Sid") not in OWN_SIDS]
+    return document(*kept, *bucket_statements(bucket_arn, read_prefixes, reader, extra_keys))

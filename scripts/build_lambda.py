@@ -4,8 +4,14 @@ Run it before ``pulumi preview``/``up`` (``make build-lambda``). The Pulumi prog
 with the handler sources and refuses to deploy when it is missing or was built for another
 architecture, Python version or requirements file (it checks ``build/deps.json``, written here).
 
-``--no-compile`` keeps the tree byte-identical between runs (bytecode would differ each time), so
-an unchanged requirements file gives an unchanged archive and an empty preview.
+``--no-compile`` keeps the tree byte-identical between runs (bytecode would differ each time), and
+console scripts (``bin/``, whose shebang names the builder's interpreter) are dropped, so an
+unchanged requirements file gives an unchanged archive and an empty preview on any machine.
+
+``--stack dev`` takes the architecture and Python version from ``Pulumi.dev.yaml`` (defaults from
+``infra/config.py``), which is what CI does; ``--print-target`` only prints them, as
+``architecture=…``/``python-version=…`` lines for ``$GITHUB_OUTPUT``. pip evaluates environment
+markers against the interpreter it runs on, so ``--pip-python`` can name the runtime's Python.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from infra.archive import (  # noqa: E402  (the project root has to be on sys.pa
     build_info_path,
     requirements_digest,
 )
+from infra.config import stack_file_settings  # noqa: E402
+
+PROJECT = "ivs-clip-manifest"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -43,12 +52,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the stack's lambdaRuntime version (default: $LAMBDA_PYTHON_VERSION or 3.12)",
     )
     parser.add_argument("--target", type=Path, default=ROOT / "build" / "deps")
-    return parser.parse_args(argv)
+    parser.add_argument("--stack", help="take --arch and --python-version from Pulumi.<stack>.yaml")
+    parser.add_argument("--print-target", action="store_true", help="print architecture/python-version, build nothing")
+    parser.add_argument(
+        "--pip-python", default=sys.executable, help="the interpreter that runs pip (default: this one)"
+    )
+    args = parser.parse_args(argv)
+    if args.stack:
+        settings = stack_file_settings(ROOT / f"Pulumi.{args.stack}.yaml", PROJECT)
+        args.arch = settings.lambda_architecture
+        args.python_version = settings.lambda_runtime.removeprefix("python")
+    return args
 
 
-def pip_command(target: Path, platform: str, python_version: str) -> list[str]:
+def pip_command(target: Path, platform: str, python_version: str, python: str = sys.executable) -> list[str]:
     return [
-        sys.executable, "-m", "pip", "install", "--quiet",
+        python, "-m", "pip", "install", "--quiet",
         "--target", str(target),
         "--platform", platform,
         "--implementation", "cp",
@@ -59,16 +78,29 @@ def pip_command(target: Path, platform: str, python_version: str) -> list[str]:
     ]  # fmt: skip
 
 
+def strip_scripts(target: Path) -> None:
+    """Drop ``bin/`` and its RECORD lines: the scripts' shebang (and so their hash) names the builder's Python."""
+    shutil.rmtree(target / "bin", ignore_errors=True)
+    for record in target.glob("*.dist-info/RECORD"):
+        lines = record.read_text().splitlines(keepends=True)
+        record.write_text("".join(line for line in lines if not line.startswith("../../bin/")))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.print_target:
+        print(f"architecture={args.arch}\npython-version={args.python_version}")
+        return 0
     info = BuildInfo(args.arch, args.python_version, requirements_digest(ROOT))
-    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    version = [args.pip_python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+    running = subprocess.run(version, check=True, capture_output=True, text=True).stdout.strip()
     if running != args.python_version:
-        # pip evaluates environment markers against this interpreter, not --python-version.
+        # pip evaluates environment markers against its interpreter, not --python-version.
         print(f"note: pip runs on Python {running}; markers are evaluated for it, not {args.python_version}")
     shutil.rmtree(args.target, ignore_errors=True)
     build_info_path(args.target).unlink(missing_ok=True)
-    subprocess.run(pip_command(args.target, info.platform, args.python_version), check=True)
+    subprocess.run(pip_command(args.target, info.platform, args.python_version, args.pip_python), check=True)
+    strip_scripts(args.target)
     build_info_path(args.target).write_text(info.to_json())
     print(f"built {args.target} for {info.platform}, Python {args.python_version}")
     return 0

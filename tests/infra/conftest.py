@@ -2,7 +2,8 @@
 
 ``harness.install`` runs at import time, before any test module can create a resource (a resource
 created before the mocks are set is silently lost). The session stack uses the defaults, with CORS
-origins set (to see config flow through) and a stand-in deps tree (build/deps is never needed).
+origins set (to see config flow through), a stand-in deps tree (build/deps is never needed) and a
+stand-in studio directory (the real studio/ is someone else's, and changes).
 """
 
 from __future__ import annotations
@@ -24,20 +25,32 @@ CORS_ORIGINS = ["https://app.example.com", "https://admin.example.com"]
 SESSION_CONFIG: dict[str, Any] = {
     "corsAllowOrigins": CORS_ORIGINS,
     "lambdaDepsDir": str(harness.fake_deps_dir()),
+    "studioDir": str(harness.fake_studio_dir()),
 }
 
-# Every optional part switched on at once: channel, JWT authorizer, OAC, an existing bucket, x86_64.
+# Every optional part switched on at once: channel, JWT authorizer, the legacy OAI, an existing bucket
+# left to its owner, x86_64, and no studio.
 ALL_OPTIONS_ON: dict[str, Any] = {
     "createIvsChannel": True,
     "ivsThumbnailIntervalSeconds": 30,
     "ivsReconnectWindowSeconds": 120,
     "jwtIssuer": "https://issuer.example.com/",
     "jwtAudience": ["clips-app"],
-    "originAccess": "oac",
+    "originAccess": "oai",
     "existingBucketName": harness.EXISTING_BUCKET,
     "lambdaArchitecture": "x86_64",
     "corsAllowOrigins": "https://one.example.com,https://two.example.com",
+    "studioDir": "",
 }
+
+# An existing bucket whose owner lets the stack manage its settings.
+EXISTING_MANAGED: dict[str, Any] = {"existingBucketName": harness.EXISTING_BUCKET, "manageExistingBucket": True}
+
+# The cache settings at their edges: playlists not cached at all, segments for an hour.
+CACHE_EDGES: dict[str, Any] = {"playlistCacheSeconds": 0, "segmentCacheSeconds": 3600}
+
+# An existing bucket in another region than the stack's.
+FOREIGN_BUCKET: dict[str, Any] = {"existingBucketName": harness.FOREIGN_BUCKET}
 
 MOCKS = harness.install(SESSION_CONFIG)
 
@@ -56,6 +69,9 @@ def stack_file_config(stack_name: str) -> dict[str, Any]:
 
 VARIANTS: Mapping[str, dict[str, Any]] = {
     "all-options-on": ALL_OPTIONS_ON,
+    "existing-managed": EXISTING_MANAGED,
+    "cache-edges": CACHE_EDGES,
+    "foreign-bucket": FOREIGN_BUCKET,
     "stack-dev": stack_file_config("dev"),
     "stack-prod": stack_file_config("prod"),
 }
@@ -78,6 +94,6 @@ def _run_variant(values: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def variants() -> dict[str, dict[str, Any]]:
     """Each other config in its own process, all at once: Pulumi's runtime state is per process."""
-    with ThreadPoolExecutor(max_workers=len(VARIANTS)) as pool:
+    with ThreadPoolExecutor(max_workers=min(4, len(VARIANTS))) as pool:
         reports = dict(zip(VARIANTS, pool.map(_run_variant, VARIANTS.values()), strict=True))
     return reports

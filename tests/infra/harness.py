@@ -34,6 +34,19 @@ CDN_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EDFDVBD6EXAMPLE"
 STREAM_KEY = "sk_us-east-1_not-a-real-key"
 EXISTING_BUCKET = "my-ivs-recordings"
+#: An existing bucket the mocks place in another region than the stack's.
+FOREIGN_BUCKET = "recordings-in-frankfurt"
+FOREIGN_REGION = "eu-central-1"
+#: The statement IVS Real-Time recording needs on the bucket; an existing policy must keep it.
+IVS_GRANT = {
+    "Sid": "AllowIvsRealTimeRecording",
+    "Effect": "Allow",
+    "Principal": {"Service": "ivs.amazonaws.com"},
+    "Action": ["s3:PutObject", "s3:GetBucketLocation"],
+    "Resource": [f"arn:aws:s3:::{EXISTING_BUCKET}", f"arn:aws:s3:::{EXISTING_BUCKET}/*"],
+}
+#: What the existing bucket's policy holds before the stack touches it.
+EXISTING_POLICY = {"Version": "2012-10-17", "Statement": [IVS_GRANT]}
 
 
 def oai_iam_arn(name: str) -> str:
@@ -45,10 +58,12 @@ def bucket_name_for(resource_name: str) -> str:
 
 
 def bucket_outputs(bucket: str) -> dict[str, str]:
+    region = FOREIGN_REGION if bucket == FOREIGN_BUCKET else REGION
     return {
         "bucket": bucket,
         "arn": f"arn:aws:s3:::{bucket}",
-        "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+        "bucketRegion": region,
+        "bucketRegionalDomainName": f"{bucket}.s3.{region}.amazonaws.com",
     }
 
 
@@ -99,6 +114,8 @@ class RecordingMocks(Mocks):
         self.calls.append(args)
         if args.token == "aws:s3/getBucket:getBucket":
             return {"id": args.args["bucket"], **bucket_outputs(args.args["bucket"])}
+        if args.token == "aws:s3/getBucketPolicy:getBucketPolicy":
+            return {"id": args.args["bucket"], "bucket": args.args["bucket"], "policy": json.dumps(EXISTING_POLICY)}
         if args.token == "aws:ivs/getStreamKey:getStreamKey":
             return {"id": "sk1", "arn": "arn:aws:ivs:::stream-key/sk1", "value": STREAM_KEY}
         return {}
@@ -112,6 +129,8 @@ class Recorded:
     calls: list[MockCallArgs]
     exports: dict[str, Any] = field(default_factory=dict)
     secret_exports: set[str] = field(default_factory=set)
+    #: Resources declared with ``retain_on_delete`` (mocks never see resource options, a transformation does).
+    retained: list[str] = field(default_factory=list)
     program: ModuleType | None = None
 
     def of_type(self, typ: str) -> list[MockResourceArgs]:
@@ -136,6 +155,28 @@ def fake_deps_dir() -> Path:
     (deps / "m3u8-6.0.0.dist-info").mkdir()
     (deps / "m3u8-6.0.0.dist-info" / "METADATA").write_text("Name: m3u8\nVersion: 6.0.0\n")
     return deps
+
+
+STUDIO_FILES = {
+    "index.html": "<!doctype html><title>studio</title>",
+    "app.js": "import './api.js';",
+    "api.js": "export {};",
+    "style.css": "body {}",
+    "vendor/hls.min.js": "/* hls */",
+    "vendor/hls.js.LICENSE": "license",
+    "README.md": "not shipped",
+    "notes/todo.txt": "not shipped",
+}
+
+
+def fake_studio_dir() -> Path:
+    """A stand-in for studio/ (which another change is building): page, modules, styles, vendor, extras."""
+    studio = Path(tempfile.mkdtemp(prefix="ivs-clip-studio-"))
+    atexit.register(shutil.rmtree, studio, ignore_errors=True)
+    for rel, text in STUDIO_FILES.items():
+        (studio / rel).parent.mkdir(parents=True, exist_ok=True)
+        (studio / rel).write_text(text)
+    return studio
 
 
 def config(values: dict[str, Any]) -> dict[str, str]:
@@ -175,6 +216,12 @@ def run(mocks: RecordingMocks) -> Recorded:
         root = get_root_resource()
         assert root is not None
         root.outputs.clear()
+
+        def record_options(args: pulumi.ResourceTransformationArgs) -> None:
+            if args.opts.retain_on_delete:
+                recorded.retained.append(args.name)
+
+        pulumi.runtime.register_stack_transformation(record_options)
         recorded.program = _load_program()
         exports: dict[str, pulumi.Output[Any]] = dict(root.outputs)
 
@@ -228,3 +275,4 @@ STAGE = "aws:apigatewayv2/stage:Stage"
 AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
 IVS_RECORDING = "aws:ivs/recordingConfiguration:RecordingConfiguration"
 IVS_CHANNEL = "aws:ivs/channel:Channel"
+BUCKET_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"

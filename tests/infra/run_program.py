@@ -16,9 +16,11 @@ from tests.infra import harness
 
 
 def _plain(value: Any) -> Any:
-    """Archives become the sorted list of their entry names; everything else must be JSON already."""
+    """Archives become the sorted list of their entry names, file assets their path; the rest is JSON."""
     if isinstance(value, pulumi.AssetArchive):
         return {"assets": sorted(value.assets)}
+    if isinstance(value, pulumi.FileAsset):
+        return {"path": value.path}
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
@@ -30,6 +32,7 @@ def main(argv: list[str]) -> int:
         "calls": [{"token": c.token, "args": c.args} for c in recorded.calls],
         "exports": recorded.exports,
         "secret_exports": sorted(recorded.secret_exports),
+        "retained": sorted(recorded.retained),
     }
     json.dump(report, sys.stdout, default=_plain, sort_keys=True)
     return 0

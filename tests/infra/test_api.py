@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from handlers.web import cors
 from tests.infra import harness as h
 from tests.infra.conftest import CORS_ORIGINS
 
@@ -51,10 +52,16 @@ def test_only_api_gateway_may_invoke(stack: h.Recorded) -> None:
         assert permission.inputs["action"] == "lambda:InvokeFunction"
 
 
-def test_api_cors_allows_the_configured_origins(stack: h.Recorded) -> None:
-    cors = stack.one(h.API).inputs["corsConfiguration"]
-    assert cors["allowOrigins"] == CORS_ORIGINS
-    assert set(cors["allowMethods"]) == {"GET", "POST", "OPTIONS"}
+def test_api_cors_allows_the_configured_origins_and_the_cdn(stack: h.Recorded) -> None:
+    config = stack.one(h.API).inputs["corsConfiguration"]
+    assert config["allowOrigins"] == [*CORS_ORIGINS, f"https://{h.CDN_DOMAIN}"]
+
+
+def test_api_cors_follows_the_shared_api_policy(stack: h.Recorded) -> None:
+    config = stack.one(h.API).inputs["corsConfiguration"]
+    assert config["allowMethods"] == list(cors.API_ALLOW_METHODS)
+    assert config["allowHeaders"] == list(cors.API_ALLOW_HEADERS)
+    assert config["maxAge"] == cors.MAX_AGE_SECONDS
 
 
 def test_default_stage_deploys_automatically(stack: h.Recorded) -> None:
@@ -72,6 +79,12 @@ def test_stage_writes_json_access_logs_to_its_log_group(stack: h.Recorded) -> No
     log_group = stack.named(h.LOG_GROUP, "api-access-logs").inputs
     assert logs["destinationArn"].endswith(f":log-group:{log_group['name']}")
     assert {"requestId", "routeKey", "status"} <= set(json.loads(logs["format"]))
+
+
+def test_access_logs_say_why_api_gateway_refused_a_request(stack: h.Recorded) -> None:
+    """A JWT rejection or a throttled request never reaches a function: only these fields explain it."""
+    values = set(json.loads(stack.one(h.STAGE).inputs["accessLogSettings"]["format"]).values())
+    assert {"$context.authorizer.error", "$context.error.message", "$context.integrationErrorMessage"} <= values
 
 
 def test_without_jwt_config_no_route_needs_authorization(stack: h.Recorded) -> None:

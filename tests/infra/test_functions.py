@@ -77,7 +77,7 @@ def test_environment_tells_the_handlers_where_data_lives_and_how_to_serve_it(sta
         "CLIPS_PREFIX": "clips/",
         "RECORDINGS_PREFIX": "ivs/",
         "MAX_CLIP_SECONDS": "86400",
-        "CORS_ALLOW_ORIGINS": ",".join(CORS_ORIGINS),
+        "CORS_ALLOW_ORIGINS": ",".join([*CORS_ORIGINS, f"https://{h.CDN_DOMAIN}"]),
         "LOG_LEVEL": "INFO",
     }
     for function in functions(stack).values():

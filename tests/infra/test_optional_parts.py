@@ -32,8 +32,8 @@ def test_by_default_no_ivs_channel_is_created(stack: h.Recorded) -> None:
     assert not CHANNEL_EXPORTS & set(stack.exports)
 
 
-def test_by_default_cloudfront_uses_an_origin_access_identity(stack: h.Recorded) -> None:
-    assert stack.of_type(h.OAI) and not stack.of_type(h.OAC)
+def test_by_default_cloudfront_uses_origin_access_control(stack: h.Recorded) -> None:
+    assert stack.of_type(h.OAC) and not stack.of_type(h.OAI)
 
 
 def test_by_default_a_bucket_is_created_not_looked_up(stack: h.Recorded) -> None:
@@ -78,22 +78,21 @@ def test_jwt_authorizer_guards_only_the_clip_route(on: Report) -> None:
     assert auth == {"POST /clipmanifest": "JWT", "GET /getrecordings": "NONE", "GET /getclips": "NONE"}
 
 
-# --- Origin access control --------------------------------------------------------------------
+# --- The legacy origin access identity, still selectable ----------------------------------------
 
 
-def test_oac_replaces_the_origin_access_identity(on: Report) -> None:
-    assert not h.reported(on, h.OAI)
-    assert one(on, h.OAC)["signingBehavior"] == "always"
+def test_oai_replaces_origin_access_control(on: Report) -> None:
+    assert not h.reported(on, h.OAC)
+    assert h.reported(on, h.OAI)
     (origin,) = one(on, h.DISTRIBUTION)["origins"]
-    assert origin["originAccessControlId"] == "media-oac-id" and "s3OriginConfig" not in origin
+    assert origin["s3OriginConfig"] == {"originAccessIdentity": "origin-access-identity/cloudfront/media-oai-id"}
+    assert "originAccessControlId" not in origin
 
 
-def test_oac_bucket_policy_admits_only_cloudfront_for_this_distribution(on: Report) -> None:
+def test_oai_bucket_policy_admits_only_the_identity(on: Report) -> None:
     statements = json.loads(one(on, h.BUCKET_POLICY)["policy"])["Statement"]
-    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
-    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
-    assert allow["Condition"] == {"StringEquals": {"AWS:SourceArn": h.DISTRIBUTION_ARN}}
-    assert [s["Sid"] for s in statements if s["Effect"] == "Deny"] == ["DenyInsecureTransport"]
+    (allow,) = [s for s in statements if s.get("Sid") == "CloudFrontReadsMedia"]
+    assert allow["Principal"] == {"AWS": h.oai_iam_arn("media-oai")} and "Condition" not in allow
 
 
 # --- Existing bucket, other settings ----------------------------------------------------------
@@ -104,9 +103,39 @@ def test_an_existing_bucket_is_looked_up_by_name_not_created(on: Report) -> None
     assert on["calls"][0] == {"token": "aws:s3/getBucket:getBucket", "args": {"bucket": h.EXISTING_BUCKET}}
 
 
-def test_an_existing_bucket_gets_the_same_guard_rails(on: Report) -> None:
+def test_an_existing_bucket_keeps_its_own_settings_by_default(on: Report) -> None:
+    """Its owner's public-access block, ownership, encryption (SSE-KMS, say) and CORS stay untouched,
+    and so `destroy` cannot remove them either."""
+    for typ in (h.PUBLIC_ACCESS_BLOCK, h.OWNERSHIP, h.ENCRYPTION, h.BUCKET_CORS):
+        assert not h.reported(on, typ), typ
+
+
+def test_an_existing_bucket_keeps_every_statement_of_its_policy(on: Report) -> None:
+    (read,) = [c for c in on["calls"] if c["token"] == "aws:s3/getBucketPolicy:getBucketPolicy"]
+    assert read["args"] == {"bucket": h.EXISTING_BUCKET}
+    policy = one(on, h.BUCKET_POLICY)
+    assert policy["bucket"] == h.EXISTING_BUCKET
+    statements = json.loads(policy["policy"])["Statement"]
+    assert h.IVS_GRANT in statements
+    assert {s["Sid"] for s in statements} == {h.IVS_GRANT["Sid"], "CloudFrontReadsMedia", "DenyInsecureTransport"}
+
+
+def test_an_existing_bucket_policy_is_left_in_place_on_destroy(on: Report, stack: h.Recorded) -> None:
+    """Deleting it would delete the owner's statements too; a policy of our own bucket goes with it."""
+    assert on["retained"] == ["media-policy"]
+    assert stack.retained == []
+
+
+def test_an_owner_may_let_the_stack_manage_the_existing_buckets_settings(variants: dict[str, Report]) -> None:
+    managed = variants["existing-managed"]
     for typ in (h.PUBLIC_ACCESS_BLOCK, h.OWNERSHIP, h.ENCRYPTION, h.BUCKET_CORS, h.BUCKET_POLICY):
-        assert one(on, typ)["bucket"] == h.EXISTING_BUCKET, typ
+        assert one(managed, typ)["bucket"] == h.EXISTING_BUCKET, typ
+    assert h.IVS_GRANT in json.loads(one(managed, h.BUCKET_POLICY)["policy"])["Statement"]
+
+
+def test_an_existing_bucket_in_another_region_is_refused(variants: dict[str, Report]) -> None:
+    error = variants["foreign-bucket"].get("error", "")
+    assert "existingBucketName" in error and h.FOREIGN_REGION in error and h.REGION in error
 
 
 def test_function_policies_point_at_the_existing_bucket(on: Report) -> None:
@@ -121,11 +150,10 @@ def test_architecture_comes_from_config(on: Report) -> None:
 
 def test_cors_origins_from_config_reach_api_cdn_bucket_and_functions(on: Report) -> None:
     origins = ["https://one.example.com", "https://two.example.com"]
-    assert one(on, h.API)["corsConfiguration"]["allowOrigins"] == origins
+    assert one(on, h.API)["corsConfiguration"]["allowOrigins"] == [*origins, f"https://{h.CDN_DOMAIN}"]
     assert one(on, h.RESPONSE_HEADERS)["corsConfig"]["accessControlAllowOrigins"] == {"items": origins}
-    assert one(on, h.BUCKET_CORS)["corsRules"][0]["allowedOrigins"] == origins
     variables = h.reported(on, h.FUNCTION)[0]["inputs"]["environment"]["variables"]
-    assert variables["CORS_ALLOW_ORIGINS"] == ",".join(origins)
+    assert variables["CORS_ALLOW_ORIGINS"] == ",".join([*origins, f"https://{h.CDN_DOMAIN}"])
 
 
 # --- The committed stacks ---------------------------------------------------------------------

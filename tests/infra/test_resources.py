@@ -15,7 +15,7 @@ EXPECTED_DEFAULT_SET = {
     h.BUCKET_CORS: 1,
     h.BUCKET_POLICY: 1,
     # CDN
-    h.OAI: 1,
+    h.OAC: 1,
     h.CACHE_POLICY: 2,
     h.RESPONSE_HEADERS: 1,
     h.DISTRIBUTION: 1,
@@ -30,6 +30,8 @@ EXPECTED_DEFAULT_SET = {
     h.ROUTE: 3,
     h.PERMISSION: 3,
     h.STAGE: 1,
+    # studio: every shipped file of the stand-in studio/, its page again at the root, and config.json
+    h.BUCKET_OBJECT: 8,
 }
 
 
@@ -60,4 +62,5 @@ def test_exports_give_api_endpoints_cdn_and_bucket(stack: h.Recorded) -> None:
         "get_clips_url": f"{h.API_ENDPOINT}/getclips",
         "cdn_url": f"https://{h.CDN_DOMAIN}",
         "bucket_name": h.bucket_name_for("media"),
+        "studio_url": f"https://{h.CDN_DOMAIN}/",
     }

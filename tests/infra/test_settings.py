@@ -94,3 +94,50 @@ def test_cli_strings_become_typed_values() -> None:
 def test_settings_that_would_deploy_something_broken_are_refused(values: dict[str, Any]) -> None:
     with pytest.raises(SettingsError):
         Settings.from_mapping(values)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ivsThumbnailIntervalSeconds", 4),
+        ("ivsThumbnailIntervalSeconds", 61),
+        ("ivsReconnectWindowSeconds", -1),
+        ("ivsReconnectWindowSeconds", 301),
+        ("ivsChannelType", "PREMIUM"),
+        ("ivsLatencyMode", "ULTRA"),
+        ("logRetentionDays", 10),
+        ("logRetentionDays", -1),
+        ("logLevel", "VERBOSE"),
+        ("cdnPriceClass", "PriceClass_300"),
+        ("playlistCacheSeconds", -1),
+        ("segmentCacheSeconds", 0),
+        ("segmentCacheSeconds", 31_536_001),
+        ("lambdaMemoryMb", "lots"),
+        ("manageExistingBucket", True),
+        ("clipsPrefix", "studio/"),
+    ],
+)
+def test_out_of_range_settings_are_refused_naming_the_key(key: str, value: Any) -> None:
+    with pytest.raises(SettingsError, match=key):
+        Settings.from_mapping({key: value})
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"ivsThumbnailIntervalSeconds": 5, "ivsReconnectWindowSeconds": 0},
+        {"ivsThumbnailIntervalSeconds": 60, "ivsReconnectWindowSeconds": 300},
+        {"logRetentionDays": 0},
+        {"logRetentionDays": 3653},
+        {"playlistCacheSeconds": 0, "segmentCacheSeconds": 1},
+        {"existingBucketName": "b", "manageExistingBucket": True},
+    ],
+    ids=lambda values: ",".join(f"{k}={v}" for k, v in values.items()),
+)
+def test_the_edges_of_the_allowed_ranges_are_accepted(values: dict[str, Any]) -> None:
+    Settings.from_mapping(values)
+
+
+def test_origin_access_control_is_the_default_and_the_identity_still_selectable() -> None:
+    assert DEFAULTS.origin_access == "oac"
+    assert Settings.from_mapping({"originAccess": "oai"}).origin_access == "oai"

@@ -1,0 +1,115 @@
+"""The web studio (``studio/``), optional: static files in the bucket, served by the CDN.
+
+The object list is built from the directory when the program runs: ``index.html``, top-level
+``*.js``/``*.css`` and everything under ``vendor/``, each with its content type. The page is uploaded
+twice, as ``index.html`` (the distribution's root object, so ``https://<cdn>/`` opens it) and as
+``studio/index.html``; the rest go under ``studio/<path>``. ``studio/config.json`` is written by the
+program and tells the page where the API and the media are. No directory, no studio.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import STUDIO_PREFIX, Settings
+from infra.storage import Storage
+
+CONTENT_TYPES: dict[str, str] = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".json": "application/json",
+    ".map": "application/json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+    ".txt": "text/plain; charset=utf-8",
+    ".license": "text/plain; charset=utf-8",
+}
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+CONFIG_KEY = f"{STUDIO_PREFIX}config.json"
+ROOT_KEY = "index.html"
+#: Browsers revalidate after a minute; the CDN keeps them as briefly as playlists.
+CACHE_CONTROL = "public, max-age=60"
+
+
+@dataclass(frozen=True)
+class StudioFile:
+    key: str
+    path: Path
+    content_type: str
+
+
+def content_type(path: Path) -> str:
+    return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_CONTENT_TYPE)
+
+
+def _wanted(relative: Path) -> bool:
+    if relative.parts[0] == "vendor":
+        return not relative.name.startswith(".")
+    return len(relative.parts) == 1 and (relative.name == ROOT_KEY or relative.suffix in {".js", ".css"})
+
+
+def studio_files(root: Path, settings: Settings) -> list[StudioFile]:
+    """Sorted by key; empty when ``studioDir`` is empty or the directory (or its page) is missing."""
+    if not settings.studio_dir:
+        return []
+    directory = root / settings.studio_dir
+    if not (directory / ROOT_KEY).is_file():
+        return []
+    files = [
+        StudioFile(f"{STUDIO_PREFIX}{path.relative_to(directory).as_posix()}", path, content_type(path))
+        for path in directory.rglob("*")
+        if path.is_file() and not path.is_symlink() and _wanted(path.relative_to(directory))
+    ]
+    files.append(StudioFile(ROOT_KEY, directory / ROOT_KEY, content_type(directory / ROOT_KEY)))
+    return sorted(files, key=lambda f: f.key)
+
+
+def readable_keys(files: list[StudioFile]) -> tuple[str, ...]:
+    """What CloudFront must be allowed to read for the studio: its page and its prefix."""
+    return (ROOT_KEY, f"{STUDIO_PREFIX}*") if files else ()
+
+
+def studio_config(api_url: str, media_url: str) -> str:
+    return json.dumps({"apiUrl": api_url, "mediaUrl": media_url}, sort_keys=True)
+
+
+def deploy_studio(
+    storage: Storage,
+    files: list[StudioFile],
+    api_url: pulumi.Input[str],
+    media_url: pulumi.Input[str],
+) -> list[aws.s3.BucketObjectv2]:
+    """One object per file (paths relative to the project dir, like the Lambda archive's) and the config."""
+    objects = [
+        aws.s3.BucketObjectv2(
+            f"studio-{file.key}",
+            bucket=storage.name,
+            key=file.key,
+            source=pulumi.FileAsset(os.path.relpath(file.path)),
+            content_type=file.content_type,
+            cache_control=CACHE_CONTROL,
+        )
+        for file in files
+    ]
+    objects.append(
+        aws.s3.BucketObjectv2(
+            "studio-config",
+            bucket=storage.name,
+            key=CONFIG_KEY,
+            content=pulumi.Output.all(api_url, media_url).apply(lambda urls: studio_config(urls[0], urls[1])),
+            content_type="application/json",
+            cache_control="no-store",
+        )
+    )
+    return objects
