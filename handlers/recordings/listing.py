@@ -47,6 +47,7 @@ from handlers.recordings.events import (
 )
 from handlers.recordings.tree import Node, SortKey, Walk, tree_root
 from handlers.storage.base import NotFound, Storage, StoredObject
+from handlers.storage.budget import carry
 from handlers.web.cursors import InvalidCursor, decode_cursor, encode_cursor
 from handlers.web.times import iso_ms
 from handlers.web.urls import public_url
@@ -144,7 +145,7 @@ def list_recordings(
             if not batch:
                 break
             for leaf, recording in zip(
-                batch, pool.map(lambda n: _read_recording(storage, n, base), batch), strict=True
+                batch, pool.map(carry(lambda n: _read_recording(storage, n, base)), batch), strict=True
             ):
                 if recording is not None and _in_window(recording.started_at, since, until):
                     found.append((leaf, recording))

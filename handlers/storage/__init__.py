@@ -57,9 +57,10 @@ def _open_s3(url: str) -> Storage:
         raise ValueError(f"storage URL {url!r} has a key prefix, query or fragment; only s3://bucket is supported")
     if not _BUCKET.match(bucket) or ".." in bucket:
         raise ValueError(f"storage URL {url!r}: {bucket!r} is not a valid S3 bucket name")
+    from handlers.storage.budget import BudgetedStorage
     from handlers.storage.s3 import S3Storage
 
-    return S3Storage(bucket)
+    return BudgetedStorage(S3Storage(bucket))
 
 
 def _open_file(url: str) -> Storage:

@@ -25,6 +25,7 @@ from clipping.errors import ClipError
 from handlers import logs
 from handlers.config import ConfigError, Settings, load_settings
 from handlers.storage.base import Storage, StorageError
+from handlers.storage.budget import request_seconds, time_budget
 from handlers.web.cors import api_policy
 from handlers.web.errors import HttpError, from_clip_error
 from handlers.web.times import parse_iso
@@ -287,7 +288,8 @@ def serve(
             error = HttpError(405, "method_not_allowed", f"{route} accepts {allow}")
             result = error_response(error, request_id, {**cors, "allow": allow})
         else:
-            response = action(request)
+            with time_budget(request_seconds(context)):
+                response = action(request)
             result = json_response(response.status, response.body, {**cors, **response.headers})
             extra = dict(response.log)
     except HttpError as exc:
