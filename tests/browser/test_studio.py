@@ -25,9 +25,11 @@ PLAYED_RANGES = """() => { const v = document.querySelector('[data-testid=clip-p
     for (let i = 0; i < v.played.length; i++) r.push([v.played.start(i), v.played.end(i)]); return r }"""
 
 
-def open_studio(page: Page, stack: Stack, query: str = "") -> None:
+def open_studio(page: Page, stack: Stack, query: str = "", *, expect_errors: bool = False) -> None:
     page.goto(f"{stack.url}/{query}")
     expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    if expect_errors:
+        return
     assert page.locator("#recordings-error").is_hidden(), page.locator("#recordings-error").text_content()
     assert page.locator("#clips-error").is_hidden(), page.locator("#clips-error").text_content()
 
@@ -373,7 +375,7 @@ def test_listing_errors_and_unreachable_api(page: Page, stack: Stack) -> None:
         )
 
     page.route("**/getrecordings*", fail)
-    open_studio(page, stack)
+    open_studio(page, stack, expect_errors=True)
     expect(page.locator("#recordings-error")).to_have_text(message)
     expect(page.locator("#recordings-loading")).to_be_hidden()
     page.unroute("**/getrecordings*")
