@@ -33,8 +33,8 @@ format: setup
 bench: setup ## Speed and memory of the engine and the listings, against baselines in the same run
 	$(BIN)/python -m bench
 
-build-lambda: setup ## The Lambda code archive's dependency tree (build/deps), before `pulumi up`
-	$(BIN)/python scripts/build_lambda.py $(ARGS)
+build-lambda: setup ## The Lambda archive's pinned deps (build/deps, boto3 included) before `pulumi up`; STACK=dev reads its target
+	$(BIN)/python scripts/build_lambda.py $(if $(STACK),--stack $(STACK)) $(ARGS)
 
 sample: setup ## Regenerate the bundled sample recording (needs only the pip-installed ffmpeg)
 	$(BIN)/python scripts/make_sample_recording.py

@@ -48,7 +48,18 @@ def studio_patterns() -> list[str]:
     return [STUDIO_ROOT_OBJECT, f"{STUDIO_PREFIX}*"]
 
 
-def cache_policy_args(name: str, ttl: int, minimum: int) -> aws.cloudfront.CachePolicyArgsDict:
+@dataclass(frozen=True)
+class CachePolicySpec:
+    """One cache policy's settings, as CloudFront will judge them (pure data, so tests can check every case)."""
+
+    comment: str
+    min_ttl: int
+    default_ttl: int
+    max_ttl: int
+    parameters: aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgsDict
+
+
+def cache_policy_spec(name: str, ttl: int, minimum: int) -> CachePolicySpec:
     """Cache key = path only: no cookies, headers or query strings vary an HLS object.
 
     CloudFront requires ``min <= default <= max`` and refuses compression settings on a policy that
@@ -56,37 +67,37 @@ def cache_policy_args(name: str, ttl: int, minimum: int) -> aws.cloudfront.Cache
     disabled"), so the minimum is capped by the TTL and the encodings follow caching.
     """
     caches = ttl > 0
-    return {
-        "comment": f"{name}: {ttl}s" if caches else f"{name}: not cached",
-        "min_ttl": min(minimum, ttl),
-        "default_ttl": ttl,
-        "max_ttl": ttl,
-        "parameters_in_cache_key_and_forwarded_to_origin": {
+    return CachePolicySpec(
+        comment=f"{name}: {ttl}s" if caches else f"{name}: not cached",
+        min_ttl=min(minimum, ttl),
+        default_ttl=ttl,
+        max_ttl=ttl,
+        parameters={
             "cookies_config": {"cookie_behavior": "none"},
             "headers_config": {"header_behavior": "none"},
             "query_strings_config": {"query_string_behavior": "none"},
             "enable_accept_encoding_gzip": caches,
             "enable_accept_encoding_brotli": caches,
         },
-    }
+    )
 
 
-def cache_policies(settings: Settings) -> dict[str, aws.cloudfront.CachePolicyArgsDict]:
+def cache_policies(settings: Settings) -> dict[str, CachePolicySpec]:
     """Every cache policy of the distribution, by logical name."""
     return {
-        "hls-playlists": cache_policy_args("hls-playlists", settings.playlist_cache_seconds, minimum=0),
-        "hls-segments": cache_policy_args("hls-segments", settings.segment_cache_seconds, minimum=SEGMENT_MIN_TTL),
+        "hls-playlists": cache_policy_spec("hls-playlists", settings.playlist_cache_seconds, minimum=0),
+        "hls-segments": cache_policy_spec("hls-segments", settings.segment_cache_seconds, minimum=SEGMENT_MIN_TTL),
     }
 
 
-def _cache_policy(name: str, args: aws.cloudfront.CachePolicyArgsDict) -> aws.cloudfront.CachePolicy:
+def _cache_policy(name: str, spec: CachePolicySpec) -> aws.cloudfront.CachePolicy:
     return aws.cloudfront.CachePolicy(
         name,
-        comment=args.get("comment"),
-        min_ttl=args.get("min_ttl"),
-        default_ttl=args.get("default_ttl"),
-        max_ttl=args.get("max_ttl"),
-        parameters_in_cache_key_and_forwarded_to_origin=args["parameters_in_cache_key_and_forwarded_to_origin"],
+        comment=spec.comment,
+        min_ttl=spec.min_ttl,
+        default_ttl=spec.default_ttl,
+        max_ttl=spec.max_ttl,
+        parameters_in_cache_key_and_forwarded_to_origin=spec.parameters,
     )
 
 
@@ -135,7 +146,7 @@ def _origin(
 
 def create_cdn(storage: Storage, settings: Settings, with_studio: bool = False) -> Cdn:
     origin, access = _origin(storage, settings)
-    policies = {name: _cache_policy(name, args) for name, args in cache_policies(settings).items()}
+    policies = {name: _cache_policy(name, spec) for name, spec in cache_policies(settings).items()}
     playlists, segments = policies["hls-playlists"], policies["hls-segments"]
     headers = _cors_headers(settings)
 

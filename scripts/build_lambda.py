@@ -10,7 +10,7 @@ unchanged requirements file gives an unchanged archive and an empty preview on a
 
 ``--stack dev`` takes the architecture and Python version from ``Pulumi.dev.yaml`` (defaults from
 ``infra/config.py``), which is what CI does; ``--print-target`` only prints them, as
-``architecture=…``/``python-version=…`` lines for ``$GITHUB_OUTPUT``. pip evaluates environment
+``architecture=…``/``python-version=…``/``region=…`` lines for ``$GITHUB_OUTPUT``. pip evaluates environment
 markers against the interpreter it runs on, so ``--pip-python`` can name the runtime's Python.
 """
 
@@ -58,11 +58,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--pip-python", default=sys.executable, help="the interpreter that runs pip (default: this one)"
     )
     args = parser.parse_args(argv)
+    args.region = os.environ.get("AWS_REGION", "")
     if args.stack:
-        settings = stack_file_settings(ROOT / f"Pulumi.{args.stack}.yaml", PROJECT)
-        args.arch = settings.lambda_architecture
-        args.python_version = settings.lambda_runtime.removeprefix("python")
+        args.arch, args.python_version, args.region = stack_target(ROOT / f"Pulumi.{args.stack}.yaml")
     return args
+
+
+def stack_target(stack_file: Path) -> tuple[str, str, str]:
+    """(architecture, Python version, region) of a stack, from its file and the defaults in code."""
+    import yaml
+
+    settings = stack_file_settings(stack_file, PROJECT)
+    region = str((yaml.safe_load(stack_file.read_text()).get("config") or {}).get("aws:region", ""))
+    return settings.lambda_architecture, settings.lambda_runtime.removeprefix("python"), region
 
 
 def pip_command(target: Path, platform: str, python_version: str, python: str = sys.executable) -> list[str]:
@@ -89,7 +97,7 @@ def strip_scripts(target: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.print_target:
-        print(f"architecture={args.arch}\npython-version={args.python_version}")
+        print(f"architecture={args.arch}\npython-version={args.python_version}\nregion={args.region}")
         return 0
     info = BuildInfo(args.arch, args.python_version, requirements_digest(ROOT))
     version = [args.pip_python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]

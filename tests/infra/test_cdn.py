@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from handlers.web import cors
-from infra.cdn import CORS_S3_ORIGIN_REQUEST_POLICY_ID, cache_policies
+from infra.cdn import CORS_S3_ORIGIN_REQUEST_POLICY_ID, CachePolicySpec, cache_policies
 from infra.config import MAX_CACHE_SECONDS, Settings, SettingsError
 from tests.infra import harness as h
 from tests.infra.conftest import CORS_ORIGINS
@@ -117,12 +117,13 @@ def test_missing_objects_are_not_cached_longer_than_a_playlist(stack: h.Recorded
 # --- Cache policies CloudFront accepts, for every allowed setting -----------------------------
 
 
-def assert_cloudfront_accepts(policy: dict[str, Any]) -> None:
+def assert_cloudfront_accepts(policy: CachePolicySpec) -> None:
     """CloudFront's own rules for a cache policy (CreateCachePolicy refuses anything else)."""
-    assert 0 <= policy["min_ttl"] <= policy["default_ttl"] <= policy["max_ttl"], policy
-    params = policy["parameters_in_cache_key_and_forwarded_to_origin"]
-    if policy["max_ttl"] == 0:  # caching disabled: no compression settings allowed
-        assert not params["enable_accept_encoding_gzip"] and not params["enable_accept_encoding_brotli"], policy
+    assert 0 <= policy.min_ttl <= policy.default_ttl <= policy.max_ttl, policy
+    params = policy.parameters
+    if policy.max_ttl == 0:  # caching disabled: no compression settings allowed
+        assert not params.get("enable_accept_encoding_gzip"), policy
+        assert not params.get("enable_accept_encoding_brotli"), policy
 
 
 @given(
@@ -135,14 +136,14 @@ def test_every_accepted_cache_setting_gives_policies_cloudfront_accepts(playlist
     except SettingsError:
         return
     for policy in cache_policies(settings).values():
-        assert_cloudfront_accepts(dict(policy))
+        assert_cloudfront_accepts(policy)
 
 
 @pytest.mark.parametrize(("playlist", "segment"), [(0, 3600), (0, 1), (5, 86_399), (5, MAX_CACHE_SECONDS)])
 def test_edge_cache_settings_give_policies_cloudfront_accepts(playlist: int, segment: int) -> None:
     settings = Settings(playlist_cache_seconds=playlist, segment_cache_seconds=segment)
     for policy in cache_policies(settings).values():
-        assert_cloudfront_accepts(dict(policy))
+        assert_cloudfront_accepts(policy)
 
 
 def test_uncached_playlists_declare_a_policy_without_compression_settings(variants: dict[str, Any]) -> None:
