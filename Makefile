@@ -18,13 +18,15 @@ setup: $(STAMP)
 run: setup ## Run the whole stack locally on http://127.0.0.1:8000
 	$(BIN)/python -m handlers.local $(ARGS)
 
-test: setup ## Lint, then the whole test suite
+test: setup ## Lint and type-check, then the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: setup
+lint: setup ## ruff (lint and format) and mypy over every production package
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff format .
