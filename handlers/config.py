@@ -10,10 +10,16 @@ from urllib.parse import urlsplit
 
 DEFAULT_CLIPS_PREFIX = "clips/"
 DEFAULT_RECORDINGS_PREFIX = "ivs/"
+#: Unset RECORDINGS_PREFIX: the low-latency tree IVS writes (``ivs/``, listed as a date tree) and
+#: ``""``, any other key outside the clips prefix (IVS Real-Time recordings have no common root).
+DEFAULT_RECORDINGS_PREFIXES: tuple[str, ...] = (DEFAULT_RECORDINGS_PREFIX, "")
 DEFAULT_MAX_CLIP_SECONDS = 86_400.0
+DEFAULT_THUMBNAIL_INTERVAL_SECONDS = 60.0  # IVS's default thumbnail targetIntervalSeconds
+MAX_TTL_SECONDS = 10 * 365.25 * 86_400  # clips expire at most ten years ahead
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX_PART = re.compile(r"^[A-Za-z0-9!_.*'()=+-]+$")
+_EVENT_BUS = re.compile(r"^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[A-Za-z0-9._/-]{1,256}$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -28,9 +34,12 @@ class Settings:
     storage_url: str  # s3://bucket or file:///absolute/dir
     public_base_url: str  # without a trailing slash
     clips_prefix: str = DEFAULT_CLIPS_PREFIX  # ends with "/"
-    recordings_prefixes: tuple[str, ...] = (DEFAULT_RECORDINGS_PREFIX,)  # each ends with "/"
+    recordings_prefixes: tuple[str, ...] = DEFAULT_RECORDINGS_PREFIXES  # each ends with "/", or "" for any key
     max_clip_seconds: float = DEFAULT_MAX_CLIP_SECONDS
     cors_allow_origins: tuple[str, ...] = ("*",)
+    event_bus_name: str | None = None  # EventBridge bus for clip events; None: events go to the log
+    default_clip_ttl_seconds: float | None = None  # clips made without expires_at live this long; None: forever
+    thumbnail_interval_seconds: float = DEFAULT_THUMBNAIL_INTERVAL_SECONDS  # when the events JSON does not say
 
     @property
     def bucket(self) -> str | None:
@@ -45,9 +54,12 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         storage_url=_storage_url(_required(environ, "STORAGE_URL")),
         public_base_url=_base_url(_required(environ, "PUBLIC_BASE_URL")),
         clips_prefix=_prefix(environ, "CLIPS_PREFIX", DEFAULT_CLIPS_PREFIX),
-        recordings_prefixes=_prefixes(environ, "RECORDINGS_PREFIX", DEFAULT_RECORDINGS_PREFIX),
+        recordings_prefixes=_recordings_prefixes(environ, _prefix(environ, "CLIPS_PREFIX", DEFAULT_CLIPS_PREFIX)),
         max_clip_seconds=_seconds(environ, "MAX_CLIP_SECONDS", DEFAULT_MAX_CLIP_SECONDS),
         cors_allow_origins=_origins(environ, "CORS_ALLOW_ORIGINS"),
+        event_bus_name=_event_bus(environ, "EVENT_BUS_NAME"),
+        default_clip_ttl_seconds=_ttl(environ, "DEFAULT_CLIP_TTL_SECONDS"),
+        thumbnail_interval_seconds=_seconds(environ, "THUMBNAIL_INTERVAL_SECONDS", DEFAULT_THUMBNAIL_INTERVAL_SECONDS),
     )
 
 
@@ -84,10 +96,21 @@ def _base_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _prefixes(environ: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
-    """A comma-separated list of key prefixes (one is the common case)."""
-    raw = [p.strip() for p in environ.get(name, "").split(",") if p.strip()] or [default]
-    return tuple(_check_prefix(name, p, default) for p in raw)
+def _recordings_prefixes(environ: Mapping[str, str], clips_prefix: str) -> tuple[str, ...]:
+    """RECORDINGS_PREFIX: a comma-separated list of key prefixes; unset means every key but the clips.
+
+    ``*`` in the list stands for ``""`` (any key outside the clips prefix). A prefix inside the
+    clips prefix is refused: clips are never sources.
+    """
+    name = "RECORDINGS_PREFIX"
+    raw = [p.strip() for p in environ.get(name, "").split(",") if p.strip()]
+    if not raw:
+        return DEFAULT_RECORDINGS_PREFIXES
+    prefixes = tuple("" if p == "*" else _check_prefix(name, p, DEFAULT_RECORDINGS_PREFIX) for p in raw)
+    for prefix in prefixes:
+        if prefix and prefix.startswith(clips_prefix):
+            raise ConfigError(f"{name} {prefix!r} lies inside CLIPS_PREFIX {clips_prefix!r}: clips are never sources")
+    return prefixes
 
 
 def _prefix(environ: Mapping[str, str], name: str, default: str) -> str:
@@ -113,6 +136,25 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
+
+
+def _event_bus(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    if not _EVENT_BUS.match(value):
+        raise ConfigError(f"{name} must be an EventBridge bus name or ARN, not {value!r}")
+    return value
+
+
+def _ttl(environ: Mapping[str, str], name: str) -> float | None:
+    """Seconds a clip lives by default; unset or ``0`` means clips do not expire by default."""
+    if environ.get(name, "").strip() in ("", "0"):
+        return None
+    value = _seconds(environ, name, 0.0)
+    if value > MAX_TTL_SECONDS:
+        raise ConfigError(f"{name} must be at most ten years ({MAX_TTL_SECONDS:.0f} s), not {value:g}")
     return value
 
 

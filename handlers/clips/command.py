@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from clipping import Boundary, ClipRequest, TimePoint, parse_boundary, parse_time
@@ -17,10 +18,13 @@ from handlers.config import Settings
 from handlers.recordings.source import resolve_master_key
 from handlers.web.errors import HttpError
 from handlers.web.http import is_clean_text
+from handlers.web.times import parse_iso, truncate_ms
 
 MAX_TITLE = 200
 CLIP_ID_HEX = 24  # 96 bits of sha256: collisions are out of reach for any number of clips
-FIELDS = ("start_time", "end_time", "master_url", "byte_range", "boundary", "title")
+FIELDS = ("start_time", "end_time", "master_url", "byte_range", "boundary", "title", "expires_at")
+#: Epoch numbers at or above this are milliseconds, not seconds (the year 5138 in seconds).
+EPOCH_MS_FROM = 1e11
 REQUIRED = ("master_url", "start_time", "end_time")
 
 
@@ -34,6 +38,7 @@ class ClipCommand:
     byte_range: bool = False
     boundary: Boundary = "outer"
     title: str | None = None
+    expires_at: datetime | None = None  # not part of the clip's identity: see clip_id
 
     def engine_request(self, max_seconds: float) -> ClipRequest:
         return ClipRequest(self.start, self.end, self.byte_range, self.boundary, max_seconds)
@@ -76,6 +81,7 @@ def parse_command(body: Mapping[str, Any], settings: Settings) -> ClipCommand:
         byte_range=_byte_range(body.get("byte_range")),
         boundary=parse_boundary("outer" if body.get("boundary") is None else body["boundary"]),
         title=_title(body.get("title")),
+        expires_at=parse_expiry(body.get("expires_at")),
     )
 
 
@@ -106,3 +112,44 @@ def _title(value: Any) -> str | None:
             field="title",
         )
     return value or None
+
+
+def parse_expiry(value: Any) -> datetime | None:
+    """``expires_at`` as an instant: ISO 8601 text or epoch seconds (a number or numeric text).
+
+    Whether it lies in the future is checked against the service's clock when the clip is made.
+    """
+    if value is None:
+        return None
+    moment: datetime | None = None
+    number = _epoch_number(value)
+    if number is not None:
+        if number >= EPOCH_MS_FROM:
+            raise _bad_expiry("expires_at looks like epoch milliseconds; send epoch seconds or ISO 8601")
+        if number > 0:
+            try:
+                moment = datetime.fromtimestamp(number, tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                moment = None
+    elif isinstance(value, str) and len(value) <= 64:
+        moment = parse_iso(value)
+    if moment is None:
+        raise _bad_expiry("expires_at must be an ISO 8601 date time (2030-01-01T00:00:00Z) or epoch seconds")
+    return truncate_ms(moment)
+
+
+def _epoch_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        raise _bad_expiry("expires_at must be a date time, not true or false")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip()) if value.strip().replace(".", "", 1).isdigit() else None
+        except ValueError:
+            return None
+    return None
+
+
+def _bad_expiry(message: str) -> HttpError:
+    return HttpError(400, "invalid_field", message, field="expires_at")

@@ -2,18 +2,22 @@
 
 The document holds keys, never URLs (a new public domain leaves no stale links), and everything
 the API reports about a clip. Version 1 documents (written before this module) have no ``v``
-field and read the same: new fields only ever get defaults.
+field and read the same: new fields only ever get defaults. Version 3 added the lifecycle:
+``owned`` (its media copied under the clip's prefix), ``expires_at``, ``thumbnail_key`` and the
+``mp4`` export state; version 1 and 2 documents read as not owned, never expiring, no poster.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from handlers.web.times import epoch_ms, iso_ms, parse_iso
 
-RECORD_VERSION = 2
+RECORD_VERSION = 3
+Mp4Status = Literal["pending", "ready", "failed"]
+MP4_STATUSES: tuple[Mp4Status, ...] = ("pending", "ready", "failed")
 
 
 class DamagedRecord(ValueError):
@@ -102,6 +106,45 @@ class RenditionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class Mp4State:
+    """Where an MP4 export of the clip stands (filled by the export job; ``key`` once written)."""
+
+    status: Mp4Status
+    key: str | None = None
+    rendition: str | None = None
+    duration: float | None = None
+    size: int | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "key": self.key,
+            "rendition": self.rendition,
+            "duration": self.duration,
+            "size": self.size,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Mp4State:
+        data = _object(data, "mp4")
+        status = data.get("status")
+        if status not in MP4_STATUSES:
+            raise DamagedRecord(f"mp4.status must be one of {', '.join(MP4_STATUSES)}, not {status!r}")
+        size = data.get("size")
+        duration = data.get("duration")
+        return cls(
+            status=cast(Mp4Status, status),
+            key=_opt_str(data.get("key")),
+            rendition=_opt_str(data.get("rendition")),
+            duration=None if duration is None else _number(duration),
+            size=None if size is None else int(_number(size)),
+            error=_opt_str(data.get("error")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class ClipRecord:
     """Everything the service knows about one clip."""
 
@@ -118,12 +161,20 @@ class ClipRecord:
     recording: RecordingRef
     renditions: tuple[RenditionRecord, ...]
     notices: tuple[dict[str, str], ...] = ()
+    owned: bool = False  # True once its media are copies under the clip's own prefix
+    expires_at: datetime | None = None  # None: never
+    thumbnail_key: str | None = None  # the poster: a recording thumbnail, or its copy once owned
+    mp4: Mp4State | None = None
     version: int = RECORD_VERSION
     extra: dict[str, Any] = field(default_factory=dict)  # fields of newer versions, kept on rewrite
 
     @property
     def created_ms(self) -> int:
         return epoch_ms(self.created_at)
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the clip has expired at ``now`` (it is then gone for every reader at once)."""
+        return self.expires_at is not None and self.expires_at <= now
 
     def with_changes(self, **changes: Any) -> ClipRecord:
         return replace(self, **changes)
@@ -148,6 +199,10 @@ class ClipRecord:
             "recording": self.recording.to_json(),
             "renditions": [r.to_json() for r in self.renditions],
             "notices": [dict(n) for n in self.notices],
+            "owned": self.owned,
+            "expires_at": iso_ms(self.expires_at),
+            "thumbnail_key": self.thumbnail_key,
+            **({"mp4": self.mp4.to_json()} if self.mp4 is not None else {}),
         }
 
     @classmethod
@@ -170,6 +225,11 @@ class ClipRecord:
             raise DamagedRecord("renditions is not a list")
         raw_notices = data.get("notices")
         notices: list[Any] = raw_notices if isinstance(raw_notices, list) else []
+        expires_at = None
+        if data.get("expires_at") is not None:
+            expires_at = parse_iso(_str(data.get("expires_at"), "expires_at"))
+            if expires_at is None:
+                raise DamagedRecord("expires_at is not an ISO 8601 time")
         return cls(
             clip_id=_str(data.get("clip_id"), "clip_id"),
             key=_str(data.get("key"), "key"),
@@ -184,6 +244,10 @@ class ClipRecord:
             recording=RecordingRef.from_json(data.get("recording")),
             renditions=tuple(RenditionRecord.from_json(r) for r in renditions),
             notices=tuple({str(k): str(v) for k, v in n.items()} for n in notices if isinstance(n, dict)),
+            owned=data.get("owned") is True,
+            expires_at=expires_at,
+            thumbnail_key=_opt_str(data.get("thumbnail_key")),
+            mp4=None if data.get("mp4") is None else Mp4State.from_json(data["mp4"]),
             version=int(data.get("v", 1)),
             extra={k: v for k, v in data.items() if k not in _KNOWN},
         )
@@ -208,6 +272,10 @@ _KNOWN = frozenset(
         "recording",
         "renditions",
         "notices",
+        "owned",
+        "expires_at",
+        "thumbnail_key",
+        "mp4",
     }
 )
 

@@ -7,8 +7,14 @@ Layout under the clips prefix (``clips/`` by default)::
     clips/index/all/<inverted ms>-<clip_id>     one small index object per clip, newest first
     clips/index/recording/<rid>/<inverted ms>-<clip_id>
     clips/<clip_id>.json                        the metadata document, written last
+    clips/index/expires/<epoch ms>-<clip_id>    one entry per expiring clip, soonest first (the sweep)
+    clips/<clip_id>/media/...                   copies of the clip's bytes once promoted (owned)
+    clips/<clip_id>/owned/<rendition>.m3u8      the playlists of an owned clip (over those copies)
+    clips/<clip_id>/poster.jpg                  the poster's copy once promoted
+    clips/<clip_id>.mp4                         the MP4 export, when one was made
+    clips/deleting/<clip_id>.json               a tombstone while a deletion is in progress
 
-A clip exists when its metadata document does. The document is written last and only if absent,
+A clip exists when its metadata document does and it has not expired. The document is written last and only if absent,
 so a failure half-way leaves nothing visible, a retry completes the clip, and of concurrent
 identical requests exactly one wins (the others read the winner's document). Listing reads one
 page of index keys (S3 lists keys in ascending order, and inverted times sort newest first) and
@@ -20,20 +26,23 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from handlers.clips.record import ClipRecord, DamagedRecord
 from handlers.keys import is_clip_id, is_resource_id
-from handlers.storage.base import Listing, NotFound, Storage, StorageError
+from handlers.storage.base import Listing, NotFound, Storage, StorageError, delete_keys
 from handlers.web.cursors import InvalidCursor, decode_cursor, encode_cursor
+from handlers.web.times import epoch_ms
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 JSON_TYPE = "application/json"
 INDEX_DIGITS = 13
 _INVERT_BASE = 10**INDEX_DIGITS - 1
 _INDEX_NAME = re.compile(r"(\d{13})-([0-9a-f]{8,64})")
+_TOMBSTONE_NAME = re.compile(r"([0-9a-f]{8,64})\.json")
 _MAX_ROUNDS = 3
 _READ_THREADS = 8
 
@@ -51,12 +60,29 @@ def index_name(ms: int, clip_id: str) -> str:
     return f"{_INVERT_BASE - ms:0{INDEX_DIGITS}d}-{clip_id}"
 
 
-class ClipStore:
-    """Clips in a :class:`Storage` under ``prefix``; pure storage logic, no HTTP."""
+def expiry_name(ms: int, clip_id: str) -> str:
+    """``<epoch ms>-<clip_id>``: ascending key order is soonest expiry first."""
+    return f"{ms:0{INDEX_DIGITS}d}-{clip_id}"
 
-    def __init__(self, storage: Storage, prefix: str = "clips/"):
+
+@dataclass(frozen=True, slots=True)
+class ExpiryEntry:
+    key: str
+    expires_ms: int
+    clip_id: str
+
+
+class ClipStore:
+    """Clips in a :class:`Storage` under ``prefix``; pure storage logic, no HTTP.
+
+    ``clock`` decides expiry for readers: an expired clip is absent to :meth:`read_visible` and
+    :meth:`list_page` from the instant it expires, whether or not the sweep has run.
+    """
+
+    def __init__(self, storage: Storage, prefix: str = "clips/", clock: Callable[[], datetime] | None = None):
         self.storage = storage
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
+        self.now = clock or (lambda: datetime.now(UTC))
 
     # Keys -------------------------------------------------------------------------------------
 
@@ -65,6 +91,34 @@ class ClipStore:
 
     def doc_key(self, clip_id: str) -> str:
         return f"{self.prefix}{clip_id}.json"
+
+    def own_prefix(self, clip_id: str) -> str:
+        """Every object of the clip but its master, document, MP4 and index entries is under here."""
+        return f"{self.prefix}{clip_id}/"
+
+    def media_prefix(self, clip_id: str) -> str:
+        return f"{self.prefix}{clip_id}/media/"
+
+    def owned_playlist_key(self, clip_id: str, rendition_key: str) -> str:
+        """Where an owned clip's rendition playlist goes: a NEW name, so the old one stays in force."""
+        own = self.own_prefix(clip_id)
+        rest = rendition_key.removeprefix(own).removeprefix("owned/")
+        return f"{own}owned/{rest}"
+
+    def poster_key(self, clip_id: str) -> str:
+        return f"{self.prefix}{clip_id}/poster.jpg"
+
+    def mp4_key(self, clip_id: str) -> str:
+        return f"{self.prefix}{clip_id}.mp4"
+
+    def expiry_prefix(self) -> str:
+        return f"{self.prefix}index/expires/"
+
+    def tombstone_prefix(self) -> str:
+        return f"{self.prefix}deleting/"
+
+    def tombstone_key(self, clip_id: str) -> str:
+        return f"{self.tombstone_prefix()}{clip_id}.json"
 
     def index_prefix(self, recording_id: str | None = None) -> str:
         if recording_id is None:
@@ -88,6 +142,11 @@ class ClipStore:
             raise DamagedRecord(f"metadata document of clip {clip_id} is not JSON") from None
         return ClipRecord.from_json(data)
 
+    def read_visible(self, clip_id: str) -> ClipRecord | None:
+        """The clip's record unless it does not exist or has expired by the store's clock."""
+        record = self.read(clip_id)
+        return None if record is None or record.expired(self.now()) else record
+
     # Writing ----------------------------------------------------------------------------------
 
     def save(self, record: ClipRecord, playlists: Mapping[str, str]) -> tuple[ClipRecord, bool]:
@@ -107,23 +166,107 @@ class ClipStore:
                 raise ValueError(f"playlist {path!r} is outside clip {clip_id}")
         for path in sorted(playlists, key=lambda p: p == master):  # renditions first, master last
             self.storage.put(path, playlists[path].encode("utf-8"), PLAYLIST_TYPE)
-        name = index_name(record.created_ms, clip_id)
         entry = json.dumps({"clip_id": clip_id, "created_ms": record.created_ms}).encode()
-        for prefix in self._index_prefixes(record):
-            self.storage.put(prefix + name, entry, JSON_TYPE)
-        body = json.dumps(record.to_json(), sort_keys=True, separators=(",", ":")).encode("utf-8")
-        if self.storage.put(self.doc_key(clip_id), body, JSON_TYPE, if_absent=True):
+        for key in self.index_keys(record):
+            self.storage.put(key, entry, JSON_TYPE)
+        if self.storage.put(self.doc_key(clip_id), _document(record), JSON_TYPE, if_absent=True):
             return record, True
         winner = self.read(clip_id)
         if winner is None:  # pragma: no cover - if_absent refused, so a document exists
             raise RuntimeError(f"clip {clip_id} has no document although its write was refused")
         return winner, False
 
-    def _index_prefixes(self, record: ClipRecord) -> list[str]:
-        prefixes = [self.index_prefix()]
+    def replace_record(self, record: ClipRecord) -> None:
+        """Overwrite an existing clip's document (promotion, export state); the caller checked it exists."""
+        self.storage.put(self.doc_key(record.clip_id), _document(record), JSON_TYPE)
+
+    def index_keys(self, record: ClipRecord) -> list[str]:
+        """The clip's listing entries (all, per recording) and its expiry entry, if it expires."""
+        name = index_name(record.created_ms, record.clip_id)
+        keys = [self.index_prefix() + name]
         if is_resource_id(record.recording.id):
-            prefixes.append(self.index_prefix(record.recording.id))
-        return prefixes
+            keys.append(self.index_prefix(record.recording.id) + name)
+        if record.expires_at is not None:
+            keys.append(self.expiry_prefix() + expiry_name(epoch_ms(record.expires_at), record.clip_id))
+        return keys
+
+    # Deleting ---------------------------------------------------------------------------------
+
+    def write_tombstone(self, record: ClipRecord) -> None:
+        """Remember what is being deleted, so a retry can finish after the document is gone."""
+        self.storage.put(self.tombstone_key(record.clip_id), _document(record), JSON_TYPE)
+
+    def read_tombstone(self, clip_id: str) -> ClipRecord | None:
+        try:
+            raw = self.storage.get(self.tombstone_key(clip_id))
+        except NotFound:
+            return None
+        try:
+            return ClipRecord.from_json(json.loads(raw))
+        except (ValueError, UnicodeDecodeError):  # DamagedRecord is a ValueError too
+            return None
+
+    def purge(self, clip_id: str, records: list[ClipRecord]) -> None:
+        """Remove every object of the clip; the document first, the tombstone last.
+
+        Deleting the document first makes the clip invisible at once (GET 404, unlisted), so a
+        crash half-way never leaves a visible clip with missing playlists. ``records`` (the
+        document and/or the tombstone) name the index entries, which depend on creation and
+        expiry times. Everything else lives under the clip's own prefix and is found by listing
+        it, which also catches leftovers of an interrupted promotion or a failed POST.
+        """
+        if not is_clip_id(clip_id):
+            raise ValueError(f"not a clip id: {clip_id!r}")
+        self.storage.delete(self.doc_key(clip_id))
+        keys = [self.master_key(clip_id), self.mp4_key(clip_id)]
+        for record in records:
+            keys.extend(self.index_keys(record))
+            keys.extend(r.key for r in record.renditions)
+        keys.extend(self._all_under(self.own_prefix(clip_id)))
+        delete_keys(self.storage, dict.fromkeys(keys))
+        self.storage.delete(self.tombstone_key(clip_id))
+
+    def _all_under(self, prefix: str) -> Iterator[str]:
+        token = None
+        while True:
+            page = self.storage.list(prefix, token=token)
+            yield from (o.key for o in page.objects)
+            token = page.next_token
+            if token is None:
+                return
+
+    def pending_deletions(self, limit: int = 100) -> list[str]:
+        """Ids of clips whose deletion was interrupted (a tombstone remains), up to ``limit``."""
+        page = self.storage.list(self.tombstone_prefix(), limit=limit)
+        found = (_TOMBSTONE_NAME.fullmatch(o.key[len(self.tombstone_prefix()) :]) for o in page.objects)
+        return [m.group(1) for m in found if m is not None]
+
+    # Expiry -----------------------------------------------------------------------------------
+
+    def expired_entries(self, now: datetime, limit: int = 1000) -> list[ExpiryEntry]:
+        """Expiry index entries due at ``now``, soonest first: one listing, never a scan of all clips.
+
+        The listing is in ascending key order, and keys start with the expiry time, so the first
+        entry later than ``now`` ends the walk.
+        """
+        now_ms = epoch_ms(now)
+        prefix = self.expiry_prefix()
+        due: list[ExpiryEntry] = []
+        token = None
+        while len(due) < limit:
+            page = self.storage.list(prefix, token=token, limit=min(1000, limit - len(due)))
+            for obj in page.objects:
+                match = _INDEX_NAME.fullmatch(obj.key[len(prefix) :])
+                if match is None:
+                    continue
+                ms = int(match.group(1))
+                if ms > now_ms:
+                    return due
+                due.append(ExpiryEntry(obj.key, ms, match.group(2)))
+            token = page.next_token
+            if token is None:
+                break
+        return due
 
     # Listing ----------------------------------------------------------------------------------
 
@@ -142,7 +285,8 @@ class ClipStore:
         for _ in range(_MAX_ROUNDS):
             listing = self._list(prefix, token, limit - len(clips), from_client=token is not None and not clips)
             entries = [e for e in (_parse_index(o.key, prefix) for o in listing.objects) if e is not None]
-            clips.extend(self._documents(entries))
+            now = self.now()
+            clips.extend(doc for doc in self._documents(entries) if not doc.expired(now))
             token = listing.next_token
             if token is None or len(clips) >= limit:
                 break
@@ -183,6 +327,10 @@ class ClipStore:
             return self.read(clip_id)
         except DamagedRecord:  # an unreadable document is not a clip
             return None
+
+
+def _document(record: ClipRecord) -> bytes:
+    return json.dumps(record.to_json(), sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def _decode_token(cursor: str, prefix: str) -> str:

@@ -37,6 +37,8 @@ STATUS_BY_CODE: Mapping[str, int] = {
     "no_common_rendition": 422,
     "too_long": 422,
     "conflict": 409,
+    "gone": 410,
+    "not_promotable": 422,
 }
 
 
