@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,21 +72,25 @@ def _server_log_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
         print("\n".join(stack.logs().splitlines()[-60:]), file=sys.stderr)
 
 
-def find_chromium() -> str | None:
-    if os.access(DEBIAN_CHROMIUM, os.X_OK):
-        return DEBIAN_CHROMIUM
+def find_chromium(debian: str = DEBIAN_CHROMIUM) -> str | None:
+    if os.access(debian, os.X_OK):
+        return debian
     return shutil.which("chromium")
+
+
+def require_chromium(path: str | None, environ: Mapping[str, str]) -> str:
+    """The browser to use; without one, skip, or fail under ``CI=true`` (CI must run these tests)."""
+    if path is None:
+        reason = f"no Chromium: install Debian's package (apt-get install -y chromium) for {DEBIAN_CHROMIUM}"
+        if environ.get("CI") == "true":
+            pytest.fail(f"CI=true and {reason}; the browser tests must run in CI", pytrace=False)
+        pytest.skip(reason)
+    return path
 
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    path = find_chromium()
-    if path is None:
-        reason = f"no Chromium: install Debian's package (apt-get install -y chromium) for {DEBIAN_CHROMIUM}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and {reason}; the browser tests must run in CI", pytrace=False)
-        pytest.skip(reason)
-    return path
+    return require_chromium(find_chromium(), os.environ)
 
 
 def free_port() -> int:
