@@ -37,7 +37,7 @@ class BackgroundTasks:
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _queue: queue.Queue[tuple[str, Job] | None] = field(default_factory=queue.Queue, repr=False)
     _threads: list[threading.Thread] = field(default_factory=list, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _started_workers: bool = False
 
     def every(self, periodic: PeriodicJob) -> None:
