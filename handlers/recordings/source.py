@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from clipping.errors import ClipError
+from handlers.config import DEFAULT_CLIPS_PREFIX
 from handlers.keys import is_key_part, is_resource_id, key_too_long, safe_resource_id
 
 FIELD = "master_url"
@@ -34,9 +35,18 @@ class InvalidFilter(ClipError):
 
 
 def resolve_master_key(
-    value: object, *, public_base_url: str, bucket: str | None, recordings_prefixes: Sequence[str]
+    value: object,
+    *,
+    public_base_url: str,
+    bucket: str | None,
+    recordings_prefixes: Sequence[str],
+    clips_prefix: str = DEFAULT_CLIPS_PREFIX,
 ) -> str:
-    """The storage key a ``master_url`` names, or :class:`InvalidSource` saying why not."""
+    """The storage key a ``master_url`` names, or :class:`InvalidSource` saying why not.
+
+    A recordings prefix of ``""`` admits any key (IVS Real-Time recordings have no common root)
+    except the clips prefix: a clip is never the source of a clip.
+    """
     if not isinstance(value, str):
         raise _refuse("master_url must be a string")
     text = value.strip()
@@ -60,7 +70,7 @@ def resolve_master_key(
         raise _refuse(f"master_url must be https, s3 or a key; {scheme or 'network-path'} URLs are not read")
     else:
         key = text.removeprefix("/")
-    return _check_key(key, recordings_prefixes)
+    return _check_key(key, recordings_prefixes, clips_prefix)
 
 
 def _split(text: str) -> SplitResult:
@@ -107,7 +117,7 @@ def _key_from_public_url(text: str, public_base_url: str) -> str:
         raise _refuse("master_url has percent-escapes that are not UTF-8") from None
 
 
-def _check_key(key: str, recordings_prefixes: Sequence[str]) -> str:
+def _check_key(key: str, recordings_prefixes: Sequence[str], clips_prefix: str) -> str:
     if "%" in key or "\\" in key:
         raise _refuse("master_url must not contain encoded characters or backslashes once decoded")
     if key_too_long(key):
@@ -121,8 +131,11 @@ def _check_key(key: str, recordings_prefixes: Sequence[str]) -> str:
         raise _refuse(f"master_url has a path segment longer than {MAX_PART_BYTES} bytes")
     if not key.endswith(".m3u8"):
         raise _refuse("master_url must name an HLS playlist (.m3u8)")
+    if clips_prefix and key.startswith(clips_prefix):
+        raise _refuse(f"master_url names a clip ({clips_prefix}...); give the recording's master playlist")
     if not any(key.startswith(prefix) for prefix in recordings_prefixes):
-        raise _refuse(f"master_url must name a recording under {' or '.join(recordings_prefixes)}")
+        shown = " or ".join(p or "(any prefix)" for p in recordings_prefixes)
+        raise _refuse(f"master_url must name a recording under {shown}")
     return key
 
 

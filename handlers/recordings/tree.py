@@ -70,13 +70,20 @@ class Walk:
         since: datetime | None,
         until: datetime | None,
         after: SortKey | None,
+        account: str | None = None,
     ) -> None:
         self.storage = storage
         self.channel = channel
+        #: Whether any ``<account>/<channel>/`` folder held a year folder (the channel exists).
+        self.channel_found = False
         # Folders are pruned by the minutes they cover; the prefix is the recording's start time.
         self.since, self.until = since, until
         self.after = after
-        self.heap = [_Entry(Node(root, _ACCOUNTS))]
+        if account is not None and channel is not None:
+            # Both known (a channel ARN): start at the channel's folder, list nothing above it.
+            self.heap = [_Entry(Node(f"{root}{account}/{channel}/", _YEARS, account, channel))]
+        else:
+            self.heap = [_Entry(Node(root, _ACCOUNTS))]
 
     def leaves(self) -> Iterator[Node]:
         while self.heap:
@@ -116,6 +123,7 @@ class Walk:
             elif node.level == _CHANNELS:
                 yield Node(child, _YEARS, node.account, name)
             elif (number := _number(name)) is not None:  # a date level; anything else is not IVS's
+                self.channel_found = self.channel_found or node.level == _YEARS
                 parts = (*node.parts, number)
                 if time_span(parts) is not None:
                     yield Node(child, node.level + 1, node.account, node.channel, parts)
