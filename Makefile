@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-lambda.txt
 setup: $(STAMP)
 
 run: setup ## Run the whole stack locally on http://127.0.0.1:8000
-	$(BIN)/python -m handlers.local $(ARGS)
+	$(BIN)/python -m devserver $(ARGS)
 
 test: setup ## Lint and type-check, then the whole test suite
 	$(BIN)/ruff check .

@@ -122,10 +122,8 @@ def configure_environment(environ: MutableMapping[str, str], storage_url: str, b
 
 
 def recordings_prefixes(settings: Settings) -> tuple[str, ...]:
-    """The recordings prefixes, whether the setting holds one, a comma-separated list or a sequence."""
-    raw: str | Sequence[str] = getattr(settings, "recordings_prefixes", None) or settings.recordings_prefix
-    values = raw.split(",") if isinstance(raw, str) else list(raw)
-    return tuple(p.strip() for p in values if p.strip())
+    """The recordings prefixes (``RECORDINGS_PREFIX``, a comma-separated list); ``""`` means any key."""
+    return tuple(settings.recordings_prefixes)
 
 
 def banner(base_url: str, where: str, master_key: str | None) -> str:

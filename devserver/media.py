@@ -96,8 +96,13 @@ def key_from_path(encoded: str) -> str:
 
 
 def served_prefixes(recordings: str | Iterable[str], clips: str) -> tuple[str, ...]:
-    """The key prefixes ``/media`` serves: each recordings prefix (one, a list, or comma-separated) and clips."""
+    """The key prefixes ``/media`` serves: each recordings prefix (one, a list, or comma-separated) and clips.
+
+    An empty recordings prefix is the setting for "recordings anywhere in the bucket": then every key is served.
+    """
     raw = recordings.split(",") if isinstance(recordings, str) else list(recordings)
+    if any(not p.strip() for p in raw) and raw:
+        return ("",)
     prefixes = [p.strip() for p in [*raw, clips] if p.strip()]
     return tuple(dict.fromkeys(p if p.endswith("/") else f"{p}/" for p in prefixes))
 

@@ -140,6 +140,10 @@ def test_keys_outside_the_served_prefixes_are_refused(fetch: Fetch, path: str) -
     assert b"outside" not in reply.body
 
 
+def test_an_empty_recordings_prefix_means_every_key() -> None:
+    assert served_prefixes(("",), "clips/") == ("",)
+
+
 def test_every_recordings_prefix_of_a_list_is_served(data_dir: Path) -> None:
     (data_dir / "archive").mkdir()
     (data_dir / "archive" / "a.ts").write_bytes(b"old")
