@@ -360,3 +360,11 @@ def test_bucket_mode_serves_the_api_and_proxies_media(tmp_path: Path, s3_endpoin
         assert not (tmp_path / "unused").exists()
     finally:
         assert running.stop() == 0
+
+
+def test_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    running = start_server(tmp_path / "data", "--no-sample")
+    running.process.send_signal(signal.SIGTERM)
+    assert running.stop() == 0
+    assert "stopped" in "".join(running.stdout)
+    assert "Traceback" not in running.output()
