@@ -143,7 +143,7 @@ function recordingItem(recording) {
   const live = recording.status === "recording";
   const selected = state.selected?.key === recording.key;
   const thumb = recording.thumbnail_url
-    ? el("img", { src: recording.thumbnail_url, alt: "", loading: "lazy", width: 96, height: 54, onerror: (e) => e.target.replaceWith(el("span", { class: "thumb placeholder", "aria-hidden": "true" })) })
+    ? el("img", { src: recording.thumbnail_url, alt: "", loading: "lazy", width: 80, height: 45, onerror: (e) => e.target.replaceWith(el("span", { class: "thumb placeholder", "aria-hidden": "true" })) })
     : el("span", { class: "thumb placeholder", "aria-hidden": "true" });
   if (thumb.tagName === "IMG") thumb.className = "thumb";
   const item = el(
