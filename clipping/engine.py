@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
 
 from .errors import (
     InvalidPlaylist,
@@ -14,9 +16,11 @@ from .errors import (
 )
 from .master import MasterEntry, read_master, rendition_names, rewrite_master
 from .media_clip import MediaClip, Timeline, clip_media, timeline
-from .model import Clip, ClipRequest, Notice, PlaylistReader, RenditionSummary
+from .model import Clip, ClipRequest, Notice, Numbering, Parallel, RenditionSummary, SourceReader, sequential
 from .paths import Relocator, is_absolute_uri, resolve
+from .ranged import RangedPlaylist, excerpt_or_whole, open_ranged
 from .scan import MediaHeader, normalize, read_header
+from .source import RandomText, read_all
 from .timeparse import US, TimePoint, format_iso, seconds
 
 BYTE_RANGE_MASTER = "byte-range-multivariant.m3u8"
@@ -49,34 +53,118 @@ class _Reference:
     target_duration: int
 
 
-def clip_recording(master_path: str, request: ClipRequest, read: PlaylistReader, output_master_path: str) -> Clip:
+def clip_recording(
+    master_path: str,
+    request: ClipRequest,
+    read: SourceReader,
+    output_master_path: str,
+    *,
+    numbering: Numbering = "source",
+    parallel: Parallel = sequential,
+) -> Clip:
     """Cut every rendition of the recording at ``master_path`` to the requested window.
 
-    Renditions are read and clipped one at a time, so memory holds one long playlist at most.
     The first variant is the reference: relative times count from its first instant and the
-    clip's reported times are its times.
+    clip's reported times are its times. ``read`` may answer whole texts (renditions are then
+    clipped one at a time, so memory holds one long playlist at most) or random-access sources:
+    with ``numbering="clip"`` a long, plainly dated playlist is then clipped from a few blocks
+    (:mod:`clipping.ranged`), and ``parallel`` runs the renditions' reads side by side.
     """
-    master_path, byte_range, master_text = _open_master(master_path, request.byte_range, read)
-    entries = read_master(master_text)
+    opened = open_recording(master_path, request.byte_range, read, parallel)
     out_dir = output_master_path.removesuffix(".m3u8")
-    clips: list[ClippedRendition] = []
-    reference: _Reference | None = None
-    for entry, name in zip(entries, rendition_names(entries), strict=True):
-        source = _source_path(master_path, entry.uri)
-        text = normalize(_read(read, source))
-        header = read_header(text)
-        if reference is None:
-            ref_timeline = timeline(text, header)
-            window = _resolve_window(request.start, request.end, ref_timeline, request.max_seconds)
-            reference = _Reference(ref_timeline, window, header.target_duration)
-        out_path = f"{out_dir}/{name}.m3u8"
-        media = _clip_rendition(text, header, name, reference, request, Relocator(source, out_path))
-        clips.append(ClippedRendition(entry, name, out_path, media))
-        del text
-    if reference is None:
+    if not opened.sources:
         raise InvalidPlaylist("the multivariant playlist lists no playlist to clip")
-    playlists = _playlists(master_text, master_path, output_master_path, clips)
-    return _clip(request, master_path, output_master_path, byte_range, playlists, reference, clips)
+    ref_source = opened.sources[0]
+    ref_timeline, ref_target = reference_timeline(ref_source, numbering)
+    window = _resolve_window(request.start, request.end, ref_timeline, request.max_seconds)
+    reference = _Reference(ref_timeline, window, ref_target)
+
+    def clip_one(index: int) -> ClippedRendition:
+        entry, name, source = opened.entries[index], opened.names[index], opened.sources[index]
+        out_path = f"{out_dir}/{name}.m3u8"
+        media = _clip_source(source, name, reference, request, Relocator(source.path, out_path), numbering)
+        return ClippedRendition(entry, name, out_path, media)
+
+    clips: list[ClippedRendition] = parallel([partial(clip_one, i) for i in range(len(opened.sources))])
+    playlists = _playlists(opened.master_text, opened.master_path, output_master_path, clips, numbering)
+    return _clip(request, opened.master_path, output_master_path, opened.byte_range, playlists, reference, clips)
+
+
+@dataclass(slots=True)
+class _Source:
+    """One rendition's playlist as the reader gave it: whole text, or blocks and their ranged view."""
+
+    path: str
+    text: str | None = None
+    blocks: RandomText | None = None
+    ranged: RangedPlaylist | None = None
+
+    def whole(self) -> str:
+        """The normalized text (read whole from the blocks when they are all there is)."""
+        if self.text is None:
+            assert self.blocks is not None
+            try:
+                self.text = normalize(read_all(self.blocks).decode("utf-8"))
+            except UnicodeDecodeError:
+                raise InvalidPlaylist(f"{self.path} is not a UTF-8 text playlist") from None
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedRecording:
+    master_path: str
+    byte_range: bool
+    master_text: str
+    entries: list[MasterEntry]
+    names: list[str]
+    sources: list[_Source]
+
+
+def open_recording(master_path: str, byte_range: bool, read: SourceReader, parallel: Parallel) -> OpenedRecording:
+    """Read the master, and the head and tail of every random-access rendition in one parallel round."""
+    master_path, byte_range, master_text = _open_master(master_path, byte_range, read)
+    entries = read_master(master_text)
+    sources = [_source(read, _source_path(master_path, entry.uri)) for entry in entries]
+    loads = [load for s in sources if s.blocks is not None for load in (s.blocks.load_head, s.blocks.load_tail)]
+    if loads:
+        parallel(loads)
+    return OpenedRecording(master_path, byte_range, master_text, entries, rendition_names(entries), sources)
+
+
+def _source(read: SourceReader, path: str) -> _Source:
+    found = _read(read, path)
+    if isinstance(found, str):
+        return _Source(path, text=normalize(found))
+    return _Source(path, blocks=found)
+
+
+def reference_timeline(source: _Source, numbering: Numbering) -> tuple[Timeline, int]:
+    """The reference's span and target duration, from its head and tail blocks when it can be."""
+    if source.blocks is not None and numbering == "clip" and source.text is None:
+        source.ranged = source.ranged or open_ranged(source.blocks)
+        if source.ranged is not None:
+            ranged = source.ranged
+            return Timeline(ranged.first_us, ranged.last_us, True), ranged.header.target_duration
+    text = source.whole()
+    header = read_header(text)
+    return timeline(text, header), header.target_duration
+
+
+def _clip_source(
+    source: _Source, name: str, reference: _Reference, request: ClipRequest, relocate: Relocator, numbering: Numbering
+) -> MediaClip:
+    """Clip one rendition from its blocks when that is sound, else from its whole text."""
+    window = reference.window
+    if source.blocks is not None and numbering == "clip" and reference.timeline.dated and source.text is None:
+        ranged = source.ranged = source.ranged or open_ranged(source.blocks)
+        excerpt = excerpt_or_whole(ranged, window.start_us, window.end_us) if ranged is not None else None
+        if excerpt is not None:
+            header = replace(read_header(excerpt), dated=True)
+            media = clip_media(excerpt, window.start_us, window.end_us, request.boundary, relocate, header)
+            if media is not None:
+                return media
+    text = source.whole()
+    return _clip_rendition(text, read_header(text), name, reference, request, relocate)
 
 
 def _clip_rendition(
@@ -119,17 +207,32 @@ def _undated_from(text: str, header: MediaHeader, name: str, reference: _Referen
 
 
 def _playlists(
-    master_text: str, master_path: str, output_master_path: str, clips: list[ClippedRendition]
+    master_text: str,
+    master_path: str,
+    output_master_path: str,
+    clips: list[ClippedRendition],
+    numbering: Numbering = "source",
 ) -> dict[str, str]:
-    """The clip's master first, then each media playlist with the one target duration they share."""
+    """The clip's master first, then each media playlist with the one target duration they share.
+
+    With ``numbering="clip"`` every rendition's media sequence is 0, and its discontinuity
+    sequence is 1 only when it starts with a discontinuity later than the earliest rendition
+    starts: that rendition's first segment then follows a discontinuity the others carry
+    inside their clip, so the same content has the same discontinuity number everywhere.
+    """
     target = max(max(c.media.needed_target, c.media.header.target_duration) for c in clips)
     folder = posixpath.basename(output_master_path.removesuffix(".m3u8"))
     clipped_uris = {c.entry.uri: f"{folder}/{c.name}.m3u8" for c in clips}
     playlists = {
         output_master_path: rewrite_master(master_text, clipped_uris, Relocator(master_path, output_master_path))
     }
+    earliest = min(c.media.start_us for c in clips)
     for c in clips:
-        playlists[c.out_path] = c.media.render(target)
+        media = c.media
+        if numbering == "clip":
+            after = media.first_discontinuity and media.start_us > earliest
+            media = replace(media, media_sequence=0, discontinuity_sequence=int(after))
+        playlists[c.out_path] = media.render(target)
     return playlists
 
 
@@ -193,22 +296,29 @@ def _notices(clips: list[ClippedRendition]) -> tuple[Notice, ...]:
     )
 
 
-def _read(read: PlaylistReader, path: str) -> str:
+def _read(read: SourceReader, path: str) -> Any:
     try:
         return read(path)
     except FileNotFoundError:
         raise PlaylistNotFound(f"playlist not found: {path}", details={"path": path}) from None
 
 
-def _open_master(master_path: str, byte_range: bool, read: PlaylistReader) -> tuple[str, bool, str]:
+def _text(found: Any, path: str) -> str:
+    """A reader's answer as normalized text (a master is small: read whole)."""
+    if isinstance(found, str):
+        return normalize(found)
+    return _Source(path, blocks=found).whole()
+
+
+def _open_master(master_path: str, byte_range: bool, read: SourceReader) -> tuple[str, bool, str]:
     """Pick the standard or byte-range multivariant and read it."""
     if posixpath.basename(master_path) == BYTE_RANGE_MASTER:
-        return master_path, True, normalize(_read(read, master_path))
+        return master_path, True, _text(_read(read, master_path), master_path)
     if not byte_range:
-        return master_path, False, normalize(_read(read, master_path))
+        return master_path, False, _text(_read(read, master_path), master_path)
     candidate = posixpath.join(posixpath.dirname(master_path), BYTE_RANGE_MASTER)
     try:
-        return candidate, True, normalize(read(candidate))
+        return candidate, True, _text(read(candidate), candidate)
     except (FileNotFoundError, PlaylistNotFound):
         raise NoByteRangePlaylist(
             f"this recording has no byte-range playlists ({BYTE_RANGE_MASTER} is not next to "

@@ -114,6 +114,7 @@ class MediaClip:
     segments: int
     start_offset_us: int
     starts_in_final_segment: bool = False  # the requested start lies in the playlist's last segment
+    first_discontinuity: bool = False  # the first kept segment follows a discontinuity (its tag is dropped)
 
     def render(self, target_duration: int) -> str:
         head = [
@@ -328,6 +329,7 @@ class _Writer:
             duration_us=self.duration,
             segments=self.count,
             start_offset_us=offset,
+            first_discontinuity=first.discontinuity,
             starts_in_final_segment=(
                 first_start <= start_us < first_start + first.duration_us
                 and text.find("\n#EXTINF:", first.block_end - 1) == -1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, cast
 
@@ -16,6 +16,21 @@ DEFAULT_MAX_SECONDS = 86_400.0
 #: Reads the playlist at a path (a storage key or a file path) and returns its text.
 #: It raises :class:`clipping.PlaylistNotFound` (or ``FileNotFoundError``) when there is none.
 PlaylistReader = Callable[[str], str]
+#: Like :data:`PlaylistReader`, but it may answer a :class:`clipping.source.RandomText` instead of
+#: the whole text, so that long playlists are read a few blocks at a time.
+SourceReader = Callable[[str], Any]
+#: Runs callables, maybe in parallel threads, and returns their results in order; the first
+#: failure (in order) is raised. The service passes one that carries the request's time budget.
+Parallel = Callable[[Sequence[Callable[[], Any]]], list[Any]]
+#: ``source``: the clip keeps the source's media and discontinuity sequence numbers (the whole
+#: text is needed to count them); ``clip``: the clip numbers itself from 0 (a new VOD playlist).
+Numbering = Literal["source", "clip"]
+
+
+def sequential(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
+    """The default :data:`Parallel`: one task after the other."""
+    return [task() for task in tasks]
+
 
 TimeValue = int | float | str
 

@@ -7,26 +7,30 @@ ids) resolve first, then clip with the resolved request.
 
 from __future__ import annotations
 
-from .engine import _open_master, _read, _resolve_window, _source_path
-from .master import read_master
-from .media_clip import timeline
-from .model import ClipRequest, PlaylistReader
-from .scan import normalize, read_header
+from .engine import _resolve_window, open_recording, reference_timeline
+from .model import ClipRequest, Numbering, Parallel, SourceReader, sequential
 from .timeparse import TimePoint
 
 
-def resolve_request(master_path: str, request: ClipRequest, read: PlaylistReader) -> ClipRequest:
+def resolve_request(
+    master_path: str,
+    request: ClipRequest,
+    read: SourceReader,
+    *,
+    numbering: Numbering = "source",
+    parallel: Parallel = sequential,
+) -> ClipRequest:
     """``request`` with both times absolute (dated recordings) or relative (undated ones).
 
     Reads the master and the reference (first) rendition, and refuses the window exactly as
-    :func:`clip_recording` would (reversed, too long, outside the recording).
+    :func:`clip_recording` would (reversed, too long, outside the recording). With a random-access
+    reader it also fetches every rendition's head and tail in one parallel round, which the clip
+    that follows reuses (pass a reader that keeps its sources for the request).
     """
-    master_path, _, master_text = _open_master(master_path, request.byte_range, read)
-    entries = read_master(master_text)
-    if not entries:
+    opened = open_recording(master_path, request.byte_range, read, parallel)
+    if not opened.sources:
         return request  # clip_recording says what is wrong with such a master
-    text = normalize(_read(read, _source_path(master_path, entries[0].uri)))
-    reference = timeline(text, read_header(text))
+    reference, _ = reference_timeline(opened.sources[0], numbering)
     window = _resolve_window(request.start, request.end, reference, request.max_seconds)
     if reference.dated:
         start, end = TimePoint("absolute", window.start_us), TimePoint("absolute", window.end_us)

@@ -70,6 +70,15 @@ class Storage(Protocol):
         """
         ...
 
+    def get_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        """The last ``length`` bytes (all of a shorter object) and the object's size, in one read.
+
+        S3 answers a suffix range (``Range: bytes=-N``) with ``Content-Range: bytes a-b/size``, so a
+        reader learns the size and the end of a playlist without a ``HeadObject`` round trip.
+        Raises :class:`NotFound`; ``length`` 0 reads nothing but still gives the size.
+        """
+        ...
+
     def copy(self, source_key: str, key: str, content_type: str) -> None:
         """Write the whole object at ``source_key`` to ``key`` (atomically, as :meth:`put`).
 

@@ -98,6 +98,9 @@ class BudgetedStorage:
     def get_range(self, key: str, start: int, length: int) -> bytes:
         return bounded(lambda: self.inner.get_range(key, start, length), f"get {key} bytes {start}+{length}")
 
+    def get_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        return bounded(lambda: self.inner.get_tail(key, length), f"get {key} last {length} bytes")
+
     def copy(self, source_key: str, key: str, content_type: str) -> None:
         bounded(lambda: self.inner.copy(source_key, key, content_type), f"copy {source_key} to {key}")
 

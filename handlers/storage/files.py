@@ -169,6 +169,25 @@ class FileStorage:
                 raise NotFound(key) from exc
             raise StorageError(f"cannot read {key!r}: {exc}") from exc
 
+    def get_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        _check_range(0, length)
+        path = self._path(key)
+        if not self._inside(path):
+            raise NotFound(key)
+        try:
+            with path.open("rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if length == 0:
+                    return b"", size
+                f.seek(max(0, size - length))
+                return f.read(length), size
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise NotFound(key) from exc
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                raise NotFound(key) from exc
+            raise StorageError(f"cannot read {key!r}: {exc}") from exc
+
     def copy(self, source_key: str, key: str, content_type: str) -> None:
         self.put(key, self.get(source_key), content_type)
 

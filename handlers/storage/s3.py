@@ -122,9 +122,30 @@ class S3Storage:
         except BotoCoreError as exc:
             raise StorageError(f"S3 ranged get {self.bucket}/{key}: {exc}") from exc
 
-    def _head(self, key: str) -> None:
+    def get_tail(self, key: str, length: int) -> tuple[bytes, int]:
+        """A suffix-range GetObject: the size comes from ``Content-Range`` (no HeadObject)."""
+        if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+            raise ValueError(f"range length must be a non-negative integer, not {length!r}")
+        if length == 0:
+            return b"", self._head(key)
         try:
-            self.client.head_object(Bucket=self.bucket, Key=key)
+            response = self.client.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=-{length}")
+            body = response["Body"].read()
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code == "InvalidRange" or _status(exc) == "416":  # an empty object has no suffix
+                return b"", self._head(key)
+            if code in _NOT_FOUND or (_status(exc) == "404" and code != "NoSuchBucket"):
+                raise NotFound(key) from exc
+            raise StorageError(f"S3 ranged get {self.bucket}/{key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 ranged get {self.bucket}/{key}: {exc}") from exc
+        total = str(response.get("ContentRange") or "").rpartition("/")[2]
+        return body, int(total) if total.isdigit() else len(body)
+
+    def _head(self, key: str) -> int:
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
         except ClientError as exc:
             if _error_code(exc) in _NOT_FOUND or _status(exc) == "404":
                 raise NotFound(key) from exc
