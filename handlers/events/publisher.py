@@ -42,7 +42,11 @@ class LogPublisher:
 
 
 class EventBridgePublisher:
-    """``PutEvents`` on ``bus``; a refused entry (``FailedEntryCount``) or a failed call is logged."""
+    """``PutEvents`` on ``bus``; a refused entry (``FailedEntryCount``) or a failed call is logged.
+
+    The client is made on first use for the environment's region; ``AWS_ENDPOINT_URL_EVENTS``
+    (or ``AWS_ENDPOINT_URL``) points it elsewhere, as ``AWS_ENDPOINT_URL_S3`` does for storage.
+    """
 
     def __init__(self, bus: str, client: Any = None) -> None:
         self.bus = bus
@@ -53,8 +57,13 @@ class EventBridgePublisher:
         if self._client is None:
             import boto3
 
-            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
-            self._client = boto3.session.Session().client("events", region_name=region, config=CLIENT_CONFIG)
+            env = os.environ
+            self._client = boto3.session.Session().client(
+                "events",
+                region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
+                endpoint_url=env.get("AWS_ENDPOINT_URL_EVENTS") or env.get("AWS_ENDPOINT_URL") or None,
+                config=CLIENT_CONFIG,
+            )
         return self._client
 
     def publish(self, detail_type: str, detail: Mapping[str, Any]) -> bool:
