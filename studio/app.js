@@ -192,6 +192,8 @@ function selectRecording(recording) {
   renderRecordingActions(live);
   const url = recording.byte_range ? byteRangeMaster(recording.url) : recording.url;
   player.load(url);
+  // One column (phones): the player is below the list, so bring it into view.
+  if (window.matchMedia("(max-width: 999px)").matches) $("editor-heading").scrollIntoView({ block: "start" });
   renderRecordings();
   renderMarks();
   const scopeOption = $("clips-scope").querySelector('option[value="recording"]');

@@ -415,7 +415,10 @@ def test_phone_viewport(browser, stack: Stack) -> None:
         page = context.new_page()
         watch = PageWatch(page)
         open_studio(page, stack)
+        # One column: the recordings come first, and selecting one brings the player into view.
+        expect(page.get_by_test_id("recording-item").first).to_be_in_viewport()
         select_sample(page)
+        expect(page.get_by_test_id("player")).to_be_in_viewport()
         page.get_by_test_id("clip-title").fill("Phone clip")
 
         def no_overflow() -> None:
