@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import posixpath
 import re
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,19 +26,8 @@ from werkzeug.wsgi import FileWrapper
 
 from devserver.errors import json_error
 from handlers.storage.base import NotFound, Storage, StorageError
+from handlers.web.media_types import media_type
 
-CONTENT_TYPES: dict[str, str] = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".mp4": "video/mp4",
-    ".m4s": "video/mp4",
-    ".aac": "audio/aac",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".json": "application/json",
-    ".vtt": "text/vtt",
-}
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 READ_CHUNK = 64 * 1024
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -79,11 +67,6 @@ class MediaSource(Protocol):
     """Where ``/media`` reads from; ``open`` raises :class:`NotFound`, :class:`UnsafeKey` or StorageError."""
 
     def open(self, key: str) -> MediaObject: ...
-
-
-def content_type_for(key: str, types: Mapping[str, str] = CONTENT_TYPES) -> str:
-    """The CDN's Content-Type for a key, by extension (the uploads set the same types)."""
-    return types.get(posixpath.splitext(key)[1].lower(), DEFAULT_CONTENT_TYPE)
 
 
 def key_from_path(encoded: str) -> str:
@@ -229,4 +212,4 @@ def serve_media(source: MediaSource, prefixes: tuple[str, ...], request: Request
         return json_error(404, f"no object at {key}", "not_found")
     except StorageError as exc:  # the bucket failed: CloudFront's answer for a failing origin
         return json_error(502, f"the storage failed: {exc}", "bad_gateway")
-    return serve_object(request, obj, content_type_for(key))
+    return serve_object(request, obj, media_type(key))

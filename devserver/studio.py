@@ -13,27 +13,12 @@ from pathlib import Path
 from werkzeug.wrappers import Request, Response
 
 from devserver.errors import json_error
-from devserver.media import FileMediaSource, UnsafeKey, content_type_for, key_from_path, serve_object
+from devserver.media import FileMediaSource, UnsafeKey, key_from_path, serve_object
 from handlers.storage.base import NotFound
+from handlers.web.media_types import web_type
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STUDIO_DIR = REPO_ROOT / "studio"
-
-STUDIO_TYPES: dict[str, str] = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".ico": "image/x-icon",
-    ".woff2": "font/woff2",
-    ".txt": "text/plain; charset=utf-8",
-    ".license": "text/plain; charset=utf-8",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +58,7 @@ class Studio:
             return json_error(403, "this path cannot be served", "forbidden")
         except NotFound:
             return json_error(404, f"the studio has no file {encoded_name}")
-        response = serve_object(request, obj, content_type_for(name, STUDIO_TYPES))
+        response = serve_object(request, obj, web_type(name))
         response.cache_control.no_cache = True  # always revalidate: the files change while developing
         return response
 

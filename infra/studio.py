@@ -17,25 +17,10 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from handlers.web.media_types import web_type
 from infra.config import STUDIO_PREFIX, Settings
 from infra.storage import Storage
 
-CONTENT_TYPES: dict[str, str] = {
-    ".html": "text/html; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".mjs": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".json": "application/json",
-    ".map": "application/json",
-    ".svg": "image/svg+xml",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".ico": "image/x-icon",
-    ".woff2": "font/woff2",
-    ".txt": "text/plain; charset=utf-8",
-    ".license": "text/plain; charset=utf-8",
-}
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 CONFIG_KEY = f"{STUDIO_PREFIX}config.json"
 ROOT_KEY = "index.html"
 #: Browsers revalidate after a minute; the CDN keeps them as briefly as playlists.
@@ -50,7 +35,7 @@ class StudioFile:
 
 
 def content_type(path: Path) -> str:
-    return CONTENT_TYPES.get(path.suffix.lower(), DEFAULT_CONTENT_TYPE)
+    return web_type(path.name)
 
 
 def _wanted(relative: Path) -> bool:
