@@ -155,9 +155,20 @@ def banner(base_url: str, where: str, master_key: str | None) -> str:
     return "\n".join(lines)
 
 
+#: How often the local stack sweeps expired clips (in AWS an EventBridge schedule runs the sweep).
+SWEEP_INTERVAL = 60.0
+
+
 def background_jobs(settings: Settings, storage: Storage) -> list[PeriodicJob]:
-    """The periodic jobs the local stack runs beside the API (scheduled Lambdas in AWS); none yet."""
-    return []
+    """The periodic jobs the local stack runs beside the API (scheduled Lambdas in AWS)."""
+    from handlers import sweep_expired
+
+    sweep = sweep_expired.make_handler(settings, storage)
+
+    def run_sweep() -> None:
+        sweep({"source": "devserver", "detail-type": "Scheduled Event"}, None)
+
+    return [PeriodicJob("sweep-expired", SWEEP_INTERVAL, run_sweep, run_now=True)]
 
 
 def run(options: Options, environ: MutableMapping[str, str] | None = None) -> int:

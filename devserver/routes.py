@@ -24,6 +24,9 @@ ROUTES: dict[str, str] = {
     "POST /clipmanifest": "handlers.clip_manifest",
     "GET /getrecordings": "handlers.get_recordings",
     "GET /getclips": "handlers.get_clips",
+    "GET /clips/{clip_id}": "handlers.clip_by_id",
+    "DELETE /clips/{clip_id}": "handlers.clip_by_id",
+    "POST /clips/{clip_id}/promote": "handlers.promote_clip",
 }
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})

@@ -22,4 +22,13 @@ CLIP_MANIFEST = Route("clipmanifest", "POST", "/clipmanifest", "handlers.clip_ma
 GET_RECORDINGS = Route("getrecordings", "GET", "/getrecordings", "handlers.get_recordings.handler")
 GET_CLIPS = Route("getclips", "GET", "/getclips", "handlers.get_clips.handler")
 
+GET_CLIP = Route("getclip", "GET", "/clips/{clip_id}", "handlers.clip_by_id.handler")
+DELETE_CLIP = Route("deleteclip", "DELETE", "/clips/{clip_id}", "handlers.clip_by_id.handler")
+PROMOTE_CLIP = Route("promoteclip", "POST", "/clips/{clip_id}/promote", "handlers.promote_clip.handler")
+
 ROUTES: tuple[Route, ...] = (CLIP_MANIFEST, GET_RECORDINGS, GET_CLIPS)
+#: The clip lifecycle routes. Not in ROUTES yet: infra/functions.py must first grant each its S3
+#: access (GET: read clips; DELETE: read + s3:DeleteObject on the clips prefix; promote: read
+#: recordings and clips, write clips) and optionally events:PutEvents on the bus; until then,
+#: adding them would give create_functions a route it has no access entry for.
+LIFECYCLE_ROUTES: tuple[Route, ...] = (GET_CLIP, DELETE_CLIP, PROMOTE_CLIP)
