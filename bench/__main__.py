@@ -28,6 +28,9 @@ def main() -> int:
     passed = run_engine_bench(emit)
     _optional("listing", "run_recordings_listing_bench")
     _optional("clips_listing", "run_clips_listing_bench")
+    _optional("ranged", "run")
+    _optional("mp4", "run")
+    _optional("channels", "run")
     return 0 if passed else 1
 
 

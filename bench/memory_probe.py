@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--master", required=True)
     parser.add_argument("--start", required=True, type=float)
     parser.add_argument("--end", required=True, type=float)
-    parser.add_argument("--way", choices=("engine", "naive", "none"), default="engine")
+    parser.add_argument("--way", choices=("engine", "ranged", "naive", "none"), default="engine")
     args = parser.parse_args(argv)
 
     import boto3
@@ -77,6 +77,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.way == "engine":
         clip = clipping.clip_recording(
             args.master, clipping.ClipRequest.from_values(args.start, args.end), read, "clips/bench/clip.m3u8"
+        )
+        segments = [r.segments for r in clip.renditions]
+    elif args.way == "ranged":
+        from handlers.storage.files import FileStorage
+        from handlers.storage.ranged import ranged_reader, threaded
+
+        ranged = ranged_reader(FileStorage(root))
+        request = clipping.ClipRequest.from_values(args.start, args.end)
+        clip = clipping.clip_recording(
+            args.master, request, ranged, "clips/bench/clip.m3u8", numbering="clip", parallel=threaded
         )
         segments = [r.segments for r in clip.renditions]
     elif args.way == "naive":

@@ -301,7 +301,24 @@ def _uri_end(playlist: RangedPlaylist, pos: int) -> int:
     return size
 
 
+def _prefetch(playlist: RangedPlaylist, start_us: int, end_us: int) -> None:
+    """Read, in one request, where interpolation puts the window and its margins.
+
+    The searches that follow then find their dates in the cache: one round of requests for the
+    window instead of one per probe, unless the estimate misses (then the search corrects it).
+    """
+    lo, hi, block = playlist.first, playlist.last, _block(playlist.source)
+    if hi.us <= lo.us:
+        return
+    rate = (hi.pos - lo.pos) / (hi.us - lo.us)
+    begin = lo.pos + int((max(start_us, lo.us) - lo.us) * rate) - 6 * _STEP_BACK
+    end = lo.pos + int((min(end_us, hi.us) - lo.us) * rate) + 4 * _STEP_BACK
+    if end - begin <= 64 * block:  # a long window's middle is read once, by the excerpt itself
+        playlist.source.read(max(begin, 0), end)
+
+
 def _excerpt(playlist: RangedPlaylist, start_us: int, end_us: int) -> str:
+    _prefetch(playlist, start_us, end_us)
     first = _locate(playlist, start_us)
     date_pos, _ = _dates_around(playlist, first.pos, _MARGIN)
     begin = _segment_start(playlist, date_pos) if date_pos > playlist.header.body_start else playlist.header.body_start
