@@ -13,34 +13,52 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from clipping import Boundary, ClipRequest, TimePoint, parse_boundary, parse_time
+from clipping import Boundary, ClipRequest, TimePoint, parse_boundary
+from handlers.channels.ids import ChannelRef
+from handlers.channels.request import parse_source
 from handlers.config import Settings
-from handlers.recordings.source import resolve_master_key
 from handlers.web.errors import HttpError
 from handlers.web.http import is_clean_text
 from handlers.web.times import parse_iso, truncate_ms
 
 MAX_TITLE = 200
 CLIP_ID_HEX = 24  # 96 bits of sha256: collisions are out of reach for any number of clips
-FIELDS = ("start_time", "end_time", "master_url", "byte_range", "boundary", "title", "expires_at")
+FIELDS = (
+    "start_time",
+    "end_time",
+    "master_url",
+    "channel",
+    "last_seconds",
+    "byte_range",
+    "boundary",
+    "title",
+    "expires_at",
+)
 #: Epoch numbers at or above this are milliseconds, not seconds (the year 5138 in seconds).
 EPOCH_MS_FROM = 1e11
-REQUIRED = ("master_url", "start_time", "end_time")
 
 
 @dataclass(frozen=True, slots=True)
 class ClipCommand:
-    """A validated request: which recording, which window, which options."""
+    """A validated request: which recording (or channel), which window, which options.
+
+    ``master_key`` is ``""`` for a channel clip; ``start``/``end`` are ``None`` with ``last_seconds``
+    until the service resolves the live window (see :mod:`handlers.channels`).
+    """
 
     master_key: str
-    start: TimePoint
-    end: TimePoint
+    start: TimePoint | None
+    end: TimePoint | None
     byte_range: bool = False
     boundary: Boundary = "outer"
     title: str | None = None
     expires_at: datetime | None = None  # not part of the clip's identity: see clip_id
+    channel: ChannelRef | None = None
+    last_seconds: float | None = None
 
     def engine_request(self, max_seconds: float) -> ClipRequest:
+        if self.start is None or self.end is None:
+            raise ValueError("the live window is resolved by the service before the engine runs")
         return ClipRequest(self.start, self.end, self.byte_range, self.boundary, max_seconds)
 
 
@@ -65,19 +83,13 @@ def clip_id(command: ClipCommand, resolved: ClipRequest) -> str:
 def parse_command(body: Mapping[str, Any], settings: Settings) -> ClipCommand:
     """Check every field of the body (engine refusals such as bad times name their field too)."""
     _refuse_unknown(body)
-    for name in REQUIRED:
-        if body.get(name) is None:
-            raise HttpError(400, "missing_field", f"{name} is required", field=name)
-    master_key = resolve_master_key(
-        body["master_url"],
-        public_base_url=settings.public_base_url,
-        bucket=settings.bucket,
-        recordings_prefixes=settings.recordings_prefixes,
-    )
+    source = parse_source(body, settings)
     return ClipCommand(
-        master_key=master_key,
-        start=parse_time(body["start_time"], "start_time"),
-        end=parse_time(body["end_time"], "end_time"),
+        master_key=source.master_key or "",
+        start=source.start,
+        end=source.end,
+        channel=source.channel,
+        last_seconds=source.last_seconds,
         byte_range=_byte_range(body.get("byte_range")),
         boundary=parse_boundary("outer" if body.get("boundary") is None else body["boundary"]),
         title=_title(body.get("title")),

@@ -165,6 +165,10 @@ class ClipRecord:
     expires_at: datetime | None = None  # None: never
     thumbnail_key: str | None = None  # the poster: a recording thumbnail, or its copy once owned
     mp4: Mp4State | None = None
+    #: The recordings the clip is made of, in time order (``id``, ``key``, ``start_time``, ``end_time``);
+    #: empty in documents written before clips could span recordings: then the one ``recording``.
+    recordings: tuple[dict[str, Any], ...] = ()
+    gaps: tuple[dict[str, Any], ...] = ()  # parts of the window no recording covers
     version: int = RECORD_VERSION
     extra: dict[str, Any] = field(default_factory=dict)  # fields of newer versions, kept on rewrite
 
@@ -203,6 +207,16 @@ class ClipRecord:
             "expires_at": iso_ms(self.expires_at),
             "thumbnail_key": self.thumbnail_key,
             **({"mp4": self.mp4.to_json()} if self.mp4 is not None else {}),
+            "recordings": [dict(r) for r in self.recordings] or [self._recording_entry()],
+            "gaps": [dict(g) for g in self.gaps],
+        }
+
+    def _recording_entry(self) -> dict[str, Any]:
+        return {
+            "id": self.recording.id,
+            "key": self.recording.key,
+            "start_time": self.clip.start_time,
+            "end_time": self.clip.end_time,
         }
 
     @classmethod
@@ -248,6 +262,8 @@ class ClipRecord:
             expires_at=expires_at,
             thumbnail_key=_opt_str(data.get("thumbnail_key")),
             mp4=None if data.get("mp4") is None else Mp4State.from_json(data["mp4"]),
+            recordings=_objects(data.get("recordings")),
+            gaps=_objects(data.get("gaps")),
             version=int(data.get("v", 1)),
             extra={k: v for k, v in data.items() if k not in _KNOWN},
         )
@@ -276,8 +292,15 @@ _KNOWN = frozenset(
         "expires_at",
         "thumbnail_key",
         "mp4",
+        "recordings",
+        "gaps",
     }
 )
+
+
+def _objects(value: Any) -> tuple[dict[str, Any], ...]:
+    """A list of JSON objects (absent in older documents: none)."""
+    return tuple(dict(v) for v in value if isinstance(v, dict)) if isinstance(value, list) else ()
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:

@@ -15,13 +15,15 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from clipping import Clip, InvalidPlaylist, PlaylistNotFound, clip_recording
 from clipping.resolve import resolve_request
 from handlers import logs
+from handlers.channels.clip import StitchedClip, clip_plan, live_window, plan_live, plan_window, stitched_single
+from handlers.channels.find import ll_root
 from handlers.clips.command import ClipCommand, clip_id
 from handlers.clips.playlists import UnsupportedReference
 from handlers.clips.promote import SourceMissing, promote
@@ -86,17 +88,69 @@ class ClipService:
         now = truncate_ms(self.now())
         expires_at = self._expiry(command, now)
         read = cached_reader(self.storage)
+        if command.channel is not None:
+            return self._create_from_channel(command, read, now, expires_at)
+        if command.last_seconds is not None:
+            start, end = live_window(command.master_key, read, command.last_seconds, command.byte_range)
+            command = replace(command, start=start, end=end)
         resolved = resolve_request(command.master_key, command.engine_request(self.settings.max_clip_seconds), read)
         new_id = clip_id(command, resolved)
-        existing = self.store.read(new_id)
+        existing = self._existing(new_id, now)
         if existing is not None:
-            if not existing.expired(now):
-                return Outcome(existing, False, {"clip_id": new_id, "existing": True})
-            self._remove(new_id, existing, None)  # expired: gone for everyone, so make it anew
+            return existing
         started = time.perf_counter()
         clip = clip_recording(command.master_key, resolved, read, self.store.master_key(new_id))
         engine_ms = round((time.perf_counter() - started) * 1000, 1)
-        record = self._record(command, clip, new_id, now, expires_at)
+        single = stitched_single(clip, command.master_key, recording_id_of(command.master_key))
+        return self._save(command, single, new_id, now, expires_at, engine_ms)
+
+    def _create_from_channel(
+        self, command: ClipCommand, read: Callable[[str], str], now: datetime, expires_at: datetime | None
+    ) -> Outcome:
+        """One clip over the channel's recordings in the window (or the newest one, live)."""
+        channel, settings = command.channel, self.settings
+        assert channel is not None
+        root = ll_root(settings.recordings_prefixes[0])
+        if command.last_seconds is not None:
+            plan = plan_live(self.storage, read, root, channel, command.last_seconds, command.byte_range)
+        else:
+            assert command.start is not None and command.end is not None
+            window = (command.start, command.end, settings.max_clip_seconds, command.byte_range)
+            plan = plan_window(self.storage, read, root, channel, *window)
+        new_id = plan.identity(command.byte_range, command.boundary)
+        existing = self._existing(new_id, now)
+        if existing is not None:
+            return existing
+        started = time.perf_counter()
+        stitched = clip_plan(
+            plan, read, self.store.master_key(new_id), command.byte_range, command.boundary, settings.max_clip_seconds
+        )
+        engine_ms = round((time.perf_counter() - started) * 1000, 1)
+        source = replace(command, master_key=stitched.recordings[0].key)
+        return self._save(source, stitched, new_id, now, expires_at, engine_ms)
+
+    def _existing(self, new_id: str, now: datetime) -> Outcome | None:
+        existing = self.store.read(new_id)
+        if existing is None:
+            return None
+        if not existing.expired(now):
+            return Outcome(existing, False, {"clip_id": new_id, "existing": True})
+        self._remove(new_id, existing, None)  # expired: gone for everyone, so make it anew
+        return None
+
+    def _save(
+        self,
+        command: ClipCommand,
+        stitched: StitchedClip,
+        new_id: str,
+        now: datetime,
+        expires_at: datetime | None,
+        engine_ms: float,
+    ) -> Outcome:
+        clip = stitched.clip
+        record = self._record(command, clip, new_id, now, expires_at).with_changes(
+            recordings=tuple(r.to_json() for r in stitched.recordings), gaps=stitched.gaps
+        )
         record, created = self.store.save(record, clip.playlists)
         if created:
             self._publish(CLIP_CREATED, record)

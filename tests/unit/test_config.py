@@ -17,7 +17,7 @@ def test_defaults_apply_when_only_required_settings_are_given() -> None:
         storage_url="s3://my-bucket",
         public_base_url="https://d111.cloudfront.net",
         clips_prefix="clips/",
-        recordings_prefixes=("ivs/",),
+        recordings_prefixes=("ivs/", ""),  # the IVS LL tree, and any other key but the clips
         max_clip_seconds=86_400.0,
         cors_allow_origins=("*",),
     )
@@ -135,3 +135,9 @@ def test_inside_lambda_the_handler_is_built_at_import(monkeypatch: pytest.Monkey
     handler = lazy_handler(build)  # type: ignore[arg-type]
     assert len(builds) == 1
     assert handler({}, None) == {"statusCode": 200} and len(builds) == 1
+
+
+def test_recordings_prefix_star_means_any_key_and_none_may_lie_inside_the_clips() -> None:
+    assert load_settings({**BASE, "RECORDINGS_PREFIX": "ivs/,*"}).recordings_prefixes == ("ivs/", "")
+    with pytest.raises(ConfigError, match="CLIPS_PREFIX"):
+        load_settings({**BASE, "RECORDINGS_PREFIX": "clips/old/"})
