@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Two workers (the machines have 2 cores); browser tests share one worker (an xdist group).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: setup run test lint format bench build-lambda sample clean
 
