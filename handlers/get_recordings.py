@@ -28,7 +28,7 @@ def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
 
     def recordings(request: Request) -> Response:
         channel = query_str(request, "channel", max_length=256)
-        if channel is not None and not is_resource_id(channel):
+        if request.query.get("channel") == "" or (channel is not None and not is_resource_id(channel)):
             raise invalid_parameter("channel", "channel must be a channel id (the end of its ARN)")
         since, until = query_time(request, "from"), query_time(request, "to")
         if since and until and since >= until:
@@ -39,7 +39,7 @@ def make_handler(settings: Settings, storage: Storage) -> LambdaHandler:
             page = list_recordings(
                 storage,
                 public_base_url=settings.public_base_url,
-                prefix=settings.recordings_prefixes[0],
+                prefix=settings.recordings_prefixes[0] or "ivs/",
                 channel=channel,
                 since=since,
                 until=until,
