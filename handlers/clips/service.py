@@ -42,6 +42,7 @@ from handlers.events import (
 )
 from handlers.recordings.source import recording_id_of, recording_key_of
 from handlers.storage.base import NotFound, Storage
+from handlers.storage.ranged import ranged_reader, threaded
 from handlers.web.errors import HttpError, status_of
 from handlers.web.times import epoch_ms, iso_ms, truncate_ms
 
@@ -93,13 +94,17 @@ class ClipService:
         if command.last_seconds is not None:
             start, end = live_window(command.master_key, read, command.last_seconds, command.byte_range)
             command = replace(command, start=start, end=end)
-        resolved = resolve_request(command.master_key, command.engine_request(self.settings.max_clip_seconds), read)
+        # Ranged reads: a few blocks of each long playlist, renditions in parallel, clips numbered from 0.
+        blocks = ranged_reader(self.storage)
+        request = command.engine_request(self.settings.max_clip_seconds)
+        resolved = resolve_request(command.master_key, request, blocks, numbering="clip", parallel=threaded)
         new_id = clip_id(command, resolved)
         existing = self._existing(new_id, now)
         if existing is not None:
             return existing
         started = time.perf_counter()
-        clip = clip_recording(command.master_key, resolved, read, self.store.master_key(new_id))
+        out = self.store.master_key(new_id)
+        clip = clip_recording(command.master_key, resolved, blocks, out, numbering="clip", parallel=threaded)
         engine_ms = round((time.perf_counter() - started) * 1000, 1)
         single = stitched_single(clip, command.master_key, recording_id_of(command.master_key))
         return self._save(command, single, new_id, now, expires_at, engine_ms)

@@ -27,9 +27,11 @@ def ranged_reader(storage: Storage, *, block: int = BLOCK, cache: BlockCache | N
     """A :data:`clipping.model.SourceReader` answering :class:`BlockText` sources over ``storage``.
 
     A missing object raises :class:`clipping.PlaylistNotFound` on first read (the engine reads
-    the head and tail of each playlist first). A store without ``get_tail`` (a test double)
-    gets the whole-object reads it supports.
+    the head and tail of each playlist first). A store without ranged reads (a test double)
+    gets whole texts, which the engine takes as well.
     """
+    if not (callable(getattr(storage, "get_range", None)) and callable(getattr(storage, "get_tail", None))):
+        return _whole_reader(storage)
     shared = cache if cache is not None else BlockCache()
     sources: dict[str, BlockText] = {}
 
@@ -38,6 +40,22 @@ def ranged_reader(storage: Storage, *, block: int = BLOCK, cache: BlockCache | N
         if found is None:
             found = sources[path] = BlockText(path, _fetch(storage, path), _fetch_tail(storage, path), shared, block)
         return found
+
+    return read
+
+
+def _whole_reader(storage: Storage) -> Callable[[str], str]:
+    texts: dict[str, str] = {}
+
+    def read(path: str) -> str:
+        if path not in texts:
+            try:
+                texts[path] = storage.get(path).decode("utf-8")
+            except NotFound:
+                raise PlaylistNotFound(f"no playlist at {path}", field="master_url") from None
+            except UnicodeDecodeError:
+                raise InvalidPlaylist(f"{path} is not a text playlist", field="master_url") from None
+        return texts[path]
 
     return read
 
@@ -53,15 +71,12 @@ def _fetch(storage: Storage, path: str) -> Callable[[int, int], bytes]:
 
 
 def _fetch_tail(storage: Storage, path: str) -> Callable[[int], tuple[bytes, int]]:
-    get_tail = getattr(storage, "get_tail", None)
+    get_tail = storage.get_tail
 
     def fetch_tail(length: int) -> tuple[bytes, int]:
         try:
-            if callable(get_tail):
-                data, size = get_tail(path, length)
-                return bytes(data), int(size)
-            whole = storage.get(path)
-            return whole[-length:] if length else b"", len(whole)
+            data, size = get_tail(path, length)
+            return bytes(data), int(size)
         except NotFound:
             raise PlaylistNotFound(f"no playlist at {path}", field="master_url") from None
 
