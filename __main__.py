@@ -12,7 +12,7 @@ import pulumi
 from infra.api import allowed_origins, create_api
 from infra.cdn import create_cdn
 from infra.config import load_settings
-from infra.functions import create_functions, lambda_code
+from infra.functions import create_functions, create_jobs, lambda_code
 from infra.ivs import create_channel
 from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS
 from infra.storage import create_storage, grant_cdn_read
@@ -33,9 +33,13 @@ bucket_policy = grant_cdn_read(storage, settings, cdn.reader, extra_keys=readabl
 api_origins = allowed_origins(settings, [cdn.url])
 
 # Functions: one per route, sharing one archive of handlers/, clipping/ and build/deps.
-functions = create_functions(settings, storage, cdn.url, lambda_code(ROOT, settings), api_origins)
+code = lambda_code(ROOT, settings)
+functions = create_functions(settings, storage, cdn.url, code, api_origins)
 
-# API: POST /clipmanifest, GET /getrecordings, GET /getclips.
+# Scheduled functions: the sweep that removes expired clips.
+jobs = create_jobs(settings, storage, cdn.url, code, api_origins)
+
+# API: the routes of infra/routes.py (clip, listings, the clip lifecycle).
 api = create_api(settings, functions, [cdn.url])
 
 # Studio (when studio/ exists): the web app at https://<cdn>/, told where the API and media are.

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 from handlers.web import cors
 from infra.config import Settings
 from infra.functions import DeployedFunction
-from infra.routes import CLIP_MANIFEST, Route
+from infra.routes import Route
 
 ACCESS_LOG_FORMAT = json.dumps(
     {
@@ -76,7 +76,7 @@ def create_api(
     )
     authorizer = _jwt_authorizer(api, settings) if settings.jwt_enabled else None
     for deployed in functions:
-        _route(api, deployed, authorizer if deployed.route == CLIP_MANIFEST else None)
+        _route(api, deployed, authorizer if deployed.route.protected else None)
 
     access_logs = aws.cloudwatch.LogGroup(
         "api-access-logs",

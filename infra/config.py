@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,9 @@ LOG_RETENTION_DAYS = (
     3288,
     3653,
 )
+#: Clips expire at most ten years ahead (as the handlers check ``expires_at``).
+MAX_CLIP_TTL_SECONDS = 315_576_000
+EVENT_BUS_ARN = re.compile(r"arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[A-Za-z0-9._/-]{1,256}")
 #: CloudFront's default maximum TTL; segments are cached at most this long.
 MAX_CACHE_SECONDS = 31_536_000
 
@@ -86,6 +90,9 @@ class Settings:
     log_level: str = "INFO"
     log_retention_days: int = 14
     max_clip_seconds: int = 86_400
+    # Clip lifecycle
+    default_clip_ttl_seconds: int = 0  # 0: clips do not expire unless a request says so
+    event_bus_arn: str = ""  # EventBridge bus for Clip Created/Deleted/Expired/Promoted; empty: none
     # API
     throttling_burst_limit: int = 100
     throttling_rate_limit: int = 50
@@ -113,6 +120,12 @@ class Settings:
         _between("ivsReconnectWindowSeconds", self.ivs_reconnect_window_seconds, 0, 300)
         _between("playlistCacheSeconds", self.playlist_cache_seconds, 0, MAX_CACHE_SECONDS - 1)
         _between("segmentCacheSeconds", self.segment_cache_seconds, 1, MAX_CACHE_SECONDS)
+        _between("defaultClipTtlSeconds", self.default_clip_ttl_seconds, 0, MAX_CLIP_TTL_SECONDS)
+        _check(
+            not self.event_bus_arn or EVENT_BUS_ARN.fullmatch(self.event_bus_arn) is not None,
+            f"eventBusArn must be an EventBridge bus ARN (arn:aws:events:<region>:<account>:event-bus/<name>), "
+            f"not {self.event_bus_arn!r}",
+        )
         _check(
             not self.manage_existing_bucket or self.uses_existing_bucket,
             "manageExistingBucket applies only together with existingBucketName",

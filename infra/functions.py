@@ -1,4 +1,4 @@
-"""Functions: one Lambda per route, one shared code archive, one least-privilege role each."""
+"""Functions: one Lambda per route (and per scheduled job), one shared archive, one least-privilege role each."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pulumi.runtime.settings import get_monitor
 from infra.archive import archive_files, asset_archive, check_dependencies
 from infra.config import Settings
 from infra.policies import S3Access, function_policy, lambda_assume_role
-from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS, ROUTES, Route
+from infra.routes import JOBS, ROUTES, Area, Job, Route
 from infra.storage import Storage
 
 
@@ -26,14 +26,29 @@ class DeployedFunction:
     log_group: aws.cloudwatch.LogGroup
 
 
-def s3_access(route: Route, settings: Settings) -> S3Access:
-    """The clip function reads recordings and clips and writes clips; the listers only read their own."""
-    recordings, clips = settings.recordings_prefix, settings.clips_prefix
-    return {
-        CLIP_MANIFEST: S3Access(read=(recordings, clips), write=(clips,)),
-        GET_RECORDINGS: S3Access(read=(recordings,)),
-        GET_CLIPS: S3Access(read=(clips,)),
-    }[route]
+@dataclass(frozen=True)
+class FunctionParts:
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+
+@dataclass(frozen=True)
+class ScheduledFunction:
+    job: Job
+    function: aws.lambda_.Function
+    rule: aws.cloudwatch.EventRule
+
+
+def s3_access(route: Route | Job, settings: Settings) -> S3Access:
+    """The route's areas as this stack's prefixes: each function reaches only what it declares."""
+    prefixes: dict[Area, str] = {"recordings": settings.recordings_prefix, "clips": settings.clips_prefix}
+    return S3Access(
+        read=tuple(prefixes[a] for a in route.reads),
+        write=tuple(prefixes[a] for a in route.writes),
+        delete=tuple(prefixes[a] for a in route.deletes),
+        event_bus_arn=settings.event_bus_arn if route.publishes_events else "",
+    )
 
 
 def deps_dir(root: Path, settings: Settings) -> Path:
@@ -70,6 +85,9 @@ def environment(
         "MAX_CLIP_SECONDS": str(settings.max_clip_seconds),
         "CORS_ALLOW_ORIGINS": pulumi.Output.all(*origins).apply(",".join),
         "LOG_LEVEL": settings.log_level,
+        "DEFAULT_CLIP_TTL_SECONDS": str(settings.default_clip_ttl_seconds),
+        "THUMBNAIL_INTERVAL_SECONDS": str(settings.ivs_thumbnail_interval_seconds),
+        "EVENT_BUS_NAME": settings.event_bus_arn,
     }
 
 
@@ -81,16 +99,53 @@ def create_functions(
     cors_origins: Sequence[pulumi.Input[str]] | None = None,
 ) -> list[DeployedFunction]:
     variables = environment(settings, storage, public_base_url, cors_origins)
-    return [_function(route, settings, storage, variables, code) for route in ROUTES]
+    return [_routed(route, settings, storage, variables, code) for route in ROUTES]
+
+
+def _routed(
+    route: Route, settings: Settings, storage: Storage, variables: dict[str, pulumi.Input[str]], code: pulumi.Archive
+) -> DeployedFunction:
+    parts = _function(route, settings, storage, variables, code)
+    return DeployedFunction(route=route, function=parts.function, role=parts.role, log_group=parts.log_group)
+
+
+def create_jobs(
+    settings: Settings,
+    storage: Storage,
+    public_base_url: pulumi.Output[str],
+    code: pulumi.Archive,
+    cors_origins: Sequence[pulumi.Input[str]] | None = None,
+) -> list[ScheduledFunction]:
+    """The scheduled functions (the expiry sweep), each invoked only by its own EventBridge rule."""
+    variables = environment(settings, storage, public_base_url, cors_origins)
+    return [_scheduled(job, settings, storage, variables, code) for job in JOBS]
+
+
+def _scheduled(
+    job: Job, settings: Settings, storage: Storage, variables: dict[str, pulumi.Input[str]], code: pulumi.Archive
+) -> ScheduledFunction:
+    deployed = _function(job, settings, storage, variables, code)
+    rule = aws.cloudwatch.EventRule(
+        f"{job.name}-schedule", description=f"Runs {job.handler}", schedule_expression=job.schedule
+    )
+    aws.lambda_.Permission(
+        f"{job.name}-invoke",
+        action="lambda:InvokeFunction",
+        function=deployed.function.name,
+        principal="events.amazonaws.com",
+        source_arn=rule.arn,
+    )
+    aws.cloudwatch.EventTarget(f"{job.name}-target", rule=rule.name, arn=deployed.function.arn)
+    return ScheduledFunction(job=job, function=deployed.function, rule=rule)
 
 
 def _function(
-    route: Route,
+    route: Route | Job,
     settings: Settings,
     storage: Storage,
     variables: dict[str, pulumi.Input[str]],
     code: pulumi.Archive,
-) -> DeployedFunction:
+) -> FunctionParts:
     # Our own log group (not /aws/lambda/…): retention is set here, and the role needs no CreateLogGroup.
     log_group = aws.cloudwatch.LogGroup(
         f"{route.name}-logs",
@@ -108,7 +163,7 @@ def _function(
     )
     function = aws.lambda_.Function(
         route.name,
-        description=f"{route.key} ({route.handler})",
+        description=f"{route.key if isinstance(route, Route) else route.schedule} ({route.handler})",
         role=role.arn,
         runtime=settings.lambda_runtime,
         handler=route.handler,
@@ -121,4 +176,4 @@ def _function(
         # Without the policy in place the first invocations would fail on S3 and on logging.
         opts=pulumi.ResourceOptions(depends_on=[policy, log_group]),
     )
-    return DeployedFunction(route=route, function=function, role=role, log_group=log_group)
+    return FunctionParts(function=function, role=role, log_group=log_group)

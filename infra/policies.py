@@ -38,10 +38,12 @@ def lambda_assume_role() -> str:
 
 @dataclass(frozen=True)
 class S3Access:
-    """What one function may do in the bucket, by key prefix."""
+    """What one function may do in the bucket, by key prefix (and the event bus it may publish to)."""
 
     read: tuple[str, ...]
     write: tuple[str, ...] = ()
+    delete: tuple[str, ...] = ()
+    event_bus_arn: str = ""
 
 
 def function_policy(bucket_arn: str, access: S3Access, log_group_arn: str) -> str:
@@ -74,6 +76,24 @@ def function_policy(bucket_arn: str, access: S3Access, log_group_arn: str) -> st
                 "Effect": "Allow",
                 "Action": "s3:PutObject",
                 "Resource": objects(bucket_arn, access.write),
+            }
+        )
+    if access.delete:
+        statements.append(
+            {
+                "Sid": "DeleteObjects",
+                "Effect": "Allow",
+                "Action": "s3:DeleteObject",
+                "Resource": objects(bucket_arn, access.delete),
+            }
+        )
+    if access.event_bus_arn:
+        statements.append(
+            {
+                "Sid": "PublishClipEvents",
+                "Effect": "Allow",
+                "Action": "events:PutEvents",
+                "Resource": access.event_bus_arn,
             }
         )
     statements.append(

@@ -41,6 +41,8 @@ ALL_OPTIONS_ON: dict[str, Any] = {
     "lambdaArchitecture": "x86_64",
     "corsAllowOrigins": "https://one.example.com,https://two.example.com",
     "studioDir": "",
+    "eventBusArn": harness.EVENT_BUS_ARN,
+    "defaultClipTtlSeconds": 604800,
 }
 
 # An existing bucket whose owner lets the stack manage its settings.

@@ -30,6 +30,7 @@ REGION = "us-east-1"
 API_ID = "a1b2c3d4e5"
 API_ENDPOINT = f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"
 EXECUTION_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"
+EVENT_BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/clips"
 CDN_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ARN = f"arn:aws:cloudfront::{ACCOUNT}:distribution/EDFDVBD6EXAMPLE"
 STREAM_KEY = "sk_us-east-1_not-a-real-key"
@@ -88,6 +89,8 @@ def _outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {"arn": arn, "invokeArn": invoke, "name": f"{name}-0a1b2c3"}
     if typ == "aws:apigatewayv2/api:Api":
         return {"apiEndpoint": API_ENDPOINT, "executionArn": EXECUTION_ARN}
+    if typ == "aws:cloudwatch/eventRule:EventRule":
+        return {"arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}-0a1b2c3", "name": f"{name}-0a1b2c3"}
     if typ == "aws:ivs/recordingConfiguration:RecordingConfiguration":
         return {"arn": f"arn:aws:ivs:{REGION}:{ACCOUNT}:recording-configuration/rc1"}
     if typ == "aws:ivs/channel:Channel":

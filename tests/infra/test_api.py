@@ -1,4 +1,4 @@
-"""API: three Lambda-proxy routes, each the only way to invoke its function; CORS, throttling, logs."""
+"""API: one Lambda-proxy route per entry of infra/routes.py, the only way to invoke its function; CORS, logs."""
 
 from __future__ import annotations
 
@@ -12,14 +12,21 @@ ROUTE_TO_FUNCTION = {
     "POST /clipmanifest": "clipmanifest",
     "GET /getrecordings": "getrecordings",
     "GET /getclips": "getclips",
+    "GET /clips/{clip_id}": "getclip",
+    "DELETE /clips/{clip_id}": "deleteclip",
+    "POST /clips/{clip_id}/promote": "promoteclip",
 }
+
+
+def api_permissions(stack: h.Recorded) -> list[h.Resource]:
+    return [p for p in stack.of_type(h.PERMISSION) if p.inputs["principal"] == "apigateway.amazonaws.com"]
 
 
 def test_api_is_an_http_api(stack: h.Recorded) -> None:
     assert stack.one(h.API).inputs["protocolType"] == "HTTP"
 
 
-def test_the_api_has_exactly_the_three_routes(stack: h.Recorded) -> None:
+def test_the_api_has_exactly_the_routes_of_the_route_table(stack: h.Recorded) -> None:
     assert {r.inputs["routeKey"] for r in stack.of_type(h.ROUTE)} == set(ROUTE_TO_FUNCTION)
 
 
@@ -38,18 +45,22 @@ def test_integrations_are_lambda_proxy_with_payload_2(stack: h.Recorded) -> None
 
 
 def test_invoke_permissions_are_scoped_to_each_route(stack: h.Recorded) -> None:
-    sources = {p.inputs["function"]: p.inputs["sourceArn"] for p in stack.of_type(h.PERMISSION)}
+    sources = {p.inputs["function"]: p.inputs["sourceArn"] for p in api_permissions(stack)}
     assert sources == {
         "clipmanifest-0a1b2c3": f"{h.EXECUTION_ARN}/*/POST/clipmanifest",
         "getrecordings-0a1b2c3": f"{h.EXECUTION_ARN}/*/GET/getrecordings",
         "getclips-0a1b2c3": f"{h.EXECUTION_ARN}/*/GET/getclips",
+        "getclip-0a1b2c3": f"{h.EXECUTION_ARN}/*/GET/clips/{{clip_id}}",
+        "deleteclip-0a1b2c3": f"{h.EXECUTION_ARN}/*/DELETE/clips/{{clip_id}}",
+        "promoteclip-0a1b2c3": f"{h.EXECUTION_ARN}/*/POST/clips/{{clip_id}}/promote",
     }
 
 
-def test_only_api_gateway_may_invoke(stack: h.Recorded) -> None:
-    for permission in stack.of_type(h.PERMISSION):
-        assert permission.inputs["principal"] == "apigateway.amazonaws.com"
-        assert permission.inputs["action"] == "lambda:InvokeFunction"
+def test_only_api_gateway_may_invoke_the_route_functions_and_only_the_schedule_the_sweep(stack: h.Recorded) -> None:
+    by_principal = {p.inputs["function"]: p.inputs["principal"] for p in stack.of_type(h.PERMISSION)}
+    assert by_principal.pop("sweepexpired-0a1b2c3") == "events.amazonaws.com"
+    assert set(by_principal.values()) == {"apigateway.amazonaws.com"}
+    assert {p.inputs["action"] for p in stack.of_type(h.PERMISSION)} == {"lambda:InvokeFunction"}
 
 
 def test_api_cors_allows_the_configured_origins_and_the_cdn(stack: h.Recorded) -> None:

@@ -1,4 +1,4 @@
-"""Functions: one per route, sized as specified, sharing one archive, configured through env vars."""
+"""Functions: one per route and per scheduled job, sized as specified, sharing one archive, configured by env."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.routes import ROUTES
+from infra.routes import JOBS, ROUTES
 from tests.infra import harness as h
 from tests.infra.conftest import CORS_ORIGINS
 
@@ -15,6 +15,10 @@ HANDLERS = {
     "clipmanifest": "handlers.clip_manifest.handler",
     "getrecordings": "handlers.get_recordings.handler",
     "getclips": "handlers.get_clips.handler",
+    "getclip": "handlers.clip_by_id.handler",
+    "deleteclip": "handlers.clip_by_id.handler",
+    "promoteclip": "handlers.promote_clip.handler",
+    "sweepexpired": "handlers.sweep_expired.handler",
 }
 
 
@@ -22,7 +26,7 @@ def functions(stack: h.Recorded) -> dict[str, dict[str, Any]]:
     return {f.name: f.inputs for f in stack.of_type(h.FUNCTION)}
 
 
-def test_there_is_one_function_per_route_with_its_handler(stack: h.Recorded) -> None:
+def test_there_is_one_function_per_route_and_job_with_its_handler(stack: h.Recorded) -> None:
     assert {name: f["handler"] for name, f in functions(stack).items()} == HANDLERS
 
 
@@ -42,12 +46,12 @@ def test_function_runs_python_312_or_newer_on_arm64(stack: h.Recorded, name: str
 
 def test_all_functions_share_one_code_archive(stack: h.Recorded) -> None:
     archives = [{name: asset.path for name, asset in f["code"].assets.items()} for f in functions(stack).values()]
-    assert archives[0] and archives[1:] == [archives[0]] * 2
+    assert archives[0] and archives[1:] == [archives[0]] * (len(HANDLERS) - 1)
 
 
 def test_each_function_has_its_own_role(stack: h.Recorded) -> None:
     roles = {name: f["role"] for name, f in functions(stack).items()}
-    assert len(set(roles.values())) == 3
+    assert len(set(roles.values())) == len(HANDLERS)
     assert all(role.endswith(f"role/{name}-role-0a1b2c3") for name, role in roles.items())
 
 
@@ -79,10 +83,24 @@ def test_environment_tells_the_handlers_where_data_lives_and_how_to_serve_it(sta
         "MAX_CLIP_SECONDS": "86400",
         "CORS_ALLOW_ORIGINS": ",".join([*CORS_ORIGINS, f"https://{h.CDN_DOMAIN}"]),
         "LOG_LEVEL": "INFO",
+        "DEFAULT_CLIP_TTL_SECONDS": "0",
+        "THUMBNAIL_INTERVAL_SECONDS": "60",
+        "EVENT_BUS_NAME": "",
     }
     for function in functions(stack).values():
         assert function["environment"]["variables"] == expected
 
 
-def test_route_table_names_the_three_functions() -> None:
-    assert {route.name for route in ROUTES} == set(HANDLERS)
+def test_route_and_job_tables_name_every_function() -> None:
+    assert {spec.name for spec in (*ROUTES, *JOBS)} == set(HANDLERS)
+
+
+def test_the_sweep_runs_on_its_own_schedule_and_only_that_rule_invokes_it(stack: h.Recorded) -> None:
+    rule = stack.named("aws:cloudwatch/eventRule:EventRule", "sweepexpired-schedule").inputs
+    assert rule["scheduleExpression"] == "rate(15 minutes)"
+    target = stack.named("aws:cloudwatch/eventTarget:EventTarget", "sweepexpired-target").inputs
+    sweep_arn = f"arn:aws:lambda:{h.REGION}:{h.ACCOUNT}:function:sweepexpired-0a1b2c3"
+    assert (target["rule"], target["arn"]) == ("sweepexpired-schedule-0a1b2c3", sweep_arn)
+    permission = stack.named(h.PERMISSION, "sweepexpired-invoke").inputs
+    assert permission["principal"] == "events.amazonaws.com"
+    assert permission["sourceArn"] == f"arn:aws:events:{h.REGION}:{h.ACCOUNT}:rule/sweepexpired-schedule-0a1b2c3"

@@ -76,11 +76,37 @@ def test_list_functions_cannot_write_or_delete(stack: h.Recorded, function: str)
     assert s3_actions == {"s3:GetObject", "s3:ListBucket"}
 
 
-@pytest.mark.parametrize("function", ["clipmanifest", "getrecordings", "getclips"])
+@pytest.mark.parametrize(
+    "function", ["clipmanifest", "getrecordings", "getclips", "getclip", "deleteclip", "promoteclip", "sweepexpired"]
+)
 def test_function_writes_logs_only_to_its_own_log_group(stack: h.Recorded, function: str) -> None:
     actions = by_action(stack, function)
     assert {a for a in actions if a.startswith("logs:")} == {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert resources(actions["logs:PutLogEvents"]) == {f"{LOG_GROUP_ARN}/{function}:*"}
+
+
+def test_only_the_delete_function_and_the_sweep_may_delete_and_only_clips(stack: h.Recorded) -> None:
+    deleters = {f.name for f in stack.of_type(h.FUNCTION) if "s3:DeleteObject" in by_action(stack, f.name)}
+    assert deleters == {"deleteclip", "sweepexpired"}
+    for function in deleters:
+        assert resources(by_action(stack, function)["s3:DeleteObject"]) == {f"{BUCKET_ARN}/clips/*"}
+
+
+def test_getting_a_clip_only_reads_clips(stack: h.Recorded) -> None:
+    s3_actions = {a for a in by_action(stack, "getclip") if a.startswith("s3:")}
+    assert s3_actions == {"s3:GetObject", "s3:ListBucket"}
+    assert resources(by_action(stack, "getclip")["s3:GetObject"]) == {f"{BUCKET_ARN}/clips/*"}
+
+
+def test_promotion_reads_recordings_and_writes_only_clips(stack: h.Recorded) -> None:
+    actions = by_action(stack, "promoteclip")
+    assert resources(actions["s3:GetObject"]) == {f"{BUCKET_ARN}/ivs/*", f"{BUCKET_ARN}/clips/*"}
+    assert resources(actions["s3:PutObject"]) == {f"{BUCKET_ARN}/clips/*"}
+    assert "s3:DeleteObject" not in actions
+
+
+def test_without_an_event_bus_no_function_may_publish_events(stack: h.Recorded) -> None:
+    assert not [f.name for f in stack.of_type(h.FUNCTION) if "events:PutEvents" in by_action(stack, f.name)]
 
 
 def test_no_policy_uses_a_wildcard_action_or_resource(stack: h.Recorded) -> None:
@@ -95,7 +121,7 @@ def test_no_policy_uses_a_wildcard_action_or_resource(stack: h.Recorded) -> None
 def test_parliament_finds_nothing_in_any_policy_of_the_stack(stack: h.Recorded) -> None:
     """Identity policies and the bucket policy; trust policies have no Resource, which parliament rejects."""
     policies = [r.inputs["policy"] for r in (*stack.of_type(h.ROLE_POLICY), stack.one(h.BUCKET_POLICY))]
-    assert len(policies) == 4
+    assert len(policies) == 8  # seven functions (six routes and the sweep) and the bucket
     findings = {p: [f.issue for f in parliament.analyze_policy_string(p).findings] for p in policies}
     assert {p: f for p, f in findings.items() if f} == {}
 

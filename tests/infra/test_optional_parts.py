@@ -73,9 +73,35 @@ def test_jwt_authorizer_uses_the_configured_issuer_and_audience(on: Report) -> N
     assert authorizer["jwtConfiguration"] == {"issuer": "https://issuer.example.com/", "audiences": ["clips-app"]}
 
 
-def test_jwt_authorizer_guards_only_the_clip_route(on: Report) -> None:
+def test_jwt_authorizer_guards_the_clip_routes_not_the_public_listings(on: Report) -> None:
     auth = {r["inputs"]["routeKey"]: r["inputs"]["authorizationType"] for r in h.reported(on, h.ROUTE)}
-    assert auth == {"POST /clipmanifest": "JWT", "GET /getrecordings": "NONE", "GET /getclips": "NONE"}
+    assert auth == {
+        "POST /clipmanifest": "JWT",
+        "GET /clips/{clip_id}": "JWT",
+        "DELETE /clips/{clip_id}": "JWT",
+        "POST /clips/{clip_id}/promote": "JWT",
+        "GET /getrecordings": "NONE",
+        "GET /getclips": "NONE",
+    }
+
+
+# --- Clip lifecycle: events and a default expiry ----------------------------------------------
+
+
+def test_with_an_event_bus_only_the_publishing_functions_may_put_events_on_it(on: Report) -> None:
+    publishers = {}
+    for policy in h.reported(on, h.ROLE_POLICY):
+        for statement in json.loads(policy["inputs"]["policy"])["Statement"]:
+            if statement["Action"] == "events:PutEvents":
+                publishers[policy["name"].removesuffix("-access")] = statement["Resource"]
+    expected = {"clipmanifest", "deleteclip", "promoteclip", "sweepexpired"}
+    assert publishers == dict.fromkeys(expected, h.EVENT_BUS_ARN)
+
+
+def test_the_functions_are_told_the_bus_and_the_default_expiry(on: Report) -> None:
+    for function in h.reported(on, h.FUNCTION):
+        variables = function["inputs"]["environment"]["variables"]
+        assert (variables["EVENT_BUS_NAME"], variables["DEFAULT_CLIP_TTL_SECONDS"]) == (h.EVENT_BUS_ARN, "604800")
 
 
 # --- The legacy origin access identity, still selectable ----------------------------------------

@@ -19,16 +19,19 @@ EXPECTED_DEFAULT_SET = {
     h.CACHE_POLICY: 2,
     h.RESPONSE_HEADERS: 1,
     h.DISTRIBUTION: 1,
-    # functions: a log group each, plus the API's access logs
-    h.FUNCTION: 3,
-    h.ROLE: 3,
-    h.ROLE_POLICY: 3,
-    h.LOG_GROUP: 4,
+    # functions: six routes and the expiry sweep, a log group each, plus the API's access logs
+    h.FUNCTION: 7,
+    h.ROLE: 7,
+    h.ROLE_POLICY: 7,
+    h.LOG_GROUP: 8,
+    # the sweep's schedule
+    "aws:cloudwatch/eventRule:EventRule": 1,
+    "aws:cloudwatch/eventTarget:EventTarget": 1,
     # API
     h.API: 1,
-    h.INTEGRATION: 3,
-    h.ROUTE: 3,
-    h.PERMISSION: 3,
+    h.INTEGRATION: 6,
+    h.ROUTE: 6,
+    h.PERMISSION: 7,  # one per route, one for the schedule
     h.STAGE: 1,
     # studio: every shipped file of the stand-in studio/, its page again at the root, and config.json
     h.BUCKET_OBJECT: 8,
