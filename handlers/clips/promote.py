@@ -28,6 +28,7 @@ from handlers.clips.playlists import Ref, references, resolve, rewrite
 from handlers.clips.record import ClipRecord, RenditionRecord
 from handlers.clips.store import PLAYLIST_TYPE, ClipStore
 from handlers.storage.base import NotFound
+from handlers.storage.budget import carry
 
 COPY_THREADS = 8
 MEDIA_TYPES = {".ts": "video/mp2t", ".mp4": "video/mp4", ".m4s": "video/iso.segment", ".aac": "audio/aac"}
@@ -138,7 +139,7 @@ def execute(plan: CopyPlan, store: ClipStore) -> int:
     if not keys:
         return 0
     with ThreadPoolExecutor(max_workers=min(COPY_THREADS, len(keys))) as pool:
-        return sum(pool.map(copy_one, keys))
+        return sum(pool.map(carry(copy_one), keys))
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from handlers.clips.record import ClipRecord, DamagedRecord
 from handlers.keys import is_clip_id, is_resource_id
 from handlers.storage.base import Listing, NotFound, Storage, StorageError, delete_keys
+from handlers.storage.budget import carry
 from handlers.web.cursors import InvalidCursor, decode_cursor, encode_cursor
 from handlers.web.times import epoch_ms
 
@@ -315,7 +316,7 @@ class ClipStore:
         if not entries:
             return []
         with ThreadPoolExecutor(max_workers=min(_READ_THREADS, len(entries))) as pool:
-            docs = list(pool.map(lambda e: self._read_quietly(e[1]), entries))
+            docs = list(pool.map(carry(lambda e: self._read_quietly(e[1])), entries))
         return [
             doc
             for (ms, clip_id), doc in zip(entries, docs, strict=True)

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from handlers import get_recordings
+from handlers import get_clips, get_recordings
 from handlers.storage.base import StorageError
 from handlers.storage.budget import MAX_REQUEST_SECONDS, BudgetedStorage, carry, remaining, request_seconds, time_budget
 from handlers.storage.s3 import CLIENT_CONFIG, S3Storage
@@ -128,3 +128,39 @@ def test_a_listing_over_a_stalled_store_answers_503_in_time(stalled_endpoint: st
     elapsed = time.monotonic() - started
     assert (result.status, result.body["code"]) == (503, "storage_unavailable")
     assert elapsed < 3.0  # within the Lambda's time, where the gateway's own 503 would have come
+
+
+class SlowDocuments:
+    """File storage whose clip documents take ``delay`` seconds to read: a stalled S3 GET."""
+
+    def __init__(self, inner: Any, delay: float) -> None:
+        self.inner, self.delay = inner, delay
+
+    def get(self, key: str) -> bytes:
+        if key.endswith(".json") and "/index/" not in key:
+            time.sleep(self.delay)
+        return self.inner.get(key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_the_budget_bounds_the_parallel_document_reads_of_a_clip_listing(file_storage: Any) -> None:
+    from tests.support.api import Api, seed_recording
+
+    seed_recording(file_storage)
+    api = Api(file_storage)
+    for end in (20, 21, 22):
+        assert api.create({"master_url": f"{_master()}", "start_time": 10, "end_time": end}).status == 201
+    slow = BudgetedStorage(SlowDocuments(file_storage, delay=5.0))  # type: ignore[arg-type]
+    handler = get_clips.make_handler(settings_for(file_storage), slow)
+    started = time.monotonic()
+    result = decode(handler(http_event("GET", "/getclips"), Context(remaining_ms=2_000)))
+    assert (result.status, result.body["code"]) == (503, "storage_unavailable")
+    assert time.monotonic() - started < 2.5  # the pool's reads waited for the budget, not for 5 s each
+
+
+def _master() -> str:
+    from tests.support.api import REC_ROOT
+
+    return f"{REC_ROOT}/master.m3u8"
