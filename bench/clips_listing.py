@@ -25,6 +25,7 @@ SOURCE = "ivs/v1/123456789012/AbCdEfGhIjKl/2024/5/1/12/0/RecBench0001/media/hls/
 
 def _seed(bucket: str) -> None:
     """Write the clips straight into moto's backend (fast); reads below go over HTTP."""
+    from handlers.clips.record import ClipRecord, RecordingRef, RenditionRecord, Window
     from handlers.clips.store import ClipStore
     from tests.support.s3 import direct_storage
 
@@ -33,24 +34,21 @@ def _seed(bucket: str) -> None:
     for i in range(CLIPS):
         clip_id = f"{i:024x}"
         created = t0 + timedelta(seconds=i)
-        doc = {
-            "clip_id": clip_id,
-            "key": store.master_key(clip_id),
-            "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            "title": None,
-            "start_time": None,
-            "end_time": None,
-            "duration": 10.0,
-            "start_offset": 0.0,
-            "requested": {"start_time": None, "end_time": None},
-            "byte_range": False,
-            "boundary": "outer",
-            "recording": {"id": "RecBench0001", "key": SOURCE},
-            "renditions": [
-                {"name": n, "kind": "variant", "key": f"clips/{clip_id}/{n}.m3u8", "segments": 5, "duration": 10.0}
-                for n in RENDITIONS
-            ],
-        }
+        span = Window(None, None, 0.0, 10.0)
+        doc = ClipRecord(
+            clip_id=clip_id,
+            key=store.master_key(clip_id),
+            created_at=created,
+            title=None,
+            clip=span,
+            requested=span,
+            duration=10.0,
+            start_offset=0.0,
+            byte_range=False,
+            boundary="outer",
+            recording=RecordingRef("RecBench0001", SOURCE, SOURCE.split("media/hls/")[0], SOURCE),
+            renditions=tuple(RenditionRecord(n, "variant", f"clips/{clip_id}/{n}.m3u8", 5, 10.0) for n in RENDITIONS),
+        )
         playlists = {store.master_key(clip_id): "#EXTM3U\n"}
         playlists.update({f"clips/{clip_id}/{n}.m3u8": "#EXTM3U\n" for n in RENDITIONS})
         store.save(doc, playlists)
