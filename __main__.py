@@ -12,6 +12,7 @@ import pulumi
 from infra.api import allowed_origins, create_api
 from infra.cdn import create_cdn
 from infra.config import load_settings
+from infra.export import create_export
 from infra.functions import create_functions, create_jobs, lambda_code
 from infra.ivs import create_channel
 from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS
@@ -35,6 +36,7 @@ api_origins = allowed_origins(settings, [cdn.url])
 # Functions: one per route, sharing one archive of handlers/, clipping/ and build/deps.
 code = lambda_code(ROOT, settings)
 functions = create_functions(settings, storage, cdn.url, code, api_origins)
+functions += create_export(settings, storage, cdn.url, code, ROOT, api_origins)  # MP4 export (mp4export:enabled)
 
 # Scheduled functions: the sweep that removes expired clips.
 jobs = create_jobs(settings, storage, cdn.url, code, api_origins)

@@ -26,6 +26,7 @@ from werkzeug.wsgi import FileWrapper
 
 from devserver.errors import json_error
 from handlers.storage.base import NotFound, Storage, StorageError
+from handlers.storage.files import RESERVED_PREFIXES, stored_disposition
 from handlers.web.media_types import media_type
 
 READ_CHUNK = 64 * 1024
@@ -61,6 +62,7 @@ class MediaObject:
     size: int
     etag: str  # without quotes
     last_modified: datetime | None = None
+    disposition: str | None = None  # the object's stored Content-Disposition (an MP4 export's file name)
 
 
 class MediaSource(Protocol):
@@ -73,7 +75,12 @@ def key_from_path(encoded: str) -> str:
     """Decode the URL path after ``/media/`` into a storage key, refusing anything path-like."""
     key = unquote(encoded, errors="strict")
     parts = key.split("/")
-    if not key or "\\" in key or "\x00" in key or any(p in ("", ".", "..") for p in parts):
+    if (
+        not key
+        or "\\" in key
+        or "\x00" in key
+        or any(p in ("", ".", "..") or p.startswith(RESERVED_PREFIXES) for p in parts)
+    ):
         raise UnsafeKey(f"unsafe key {key!r}")
     return key
 
@@ -150,7 +157,8 @@ class FileMediaSource:
             raise NotFound(key)
         stream = os.fdopen(fd, "rb")
         etag = f"{st.st_size:x}-{st.st_mtime_ns // 1000:x}"  # changes whenever the file is rewritten
-        return MediaObject(stream, st.st_size, etag, datetime.fromtimestamp(st.st_mtime, UTC))
+        modified = datetime.fromtimestamp(st.st_mtime, UTC)
+        return MediaObject(stream, st.st_size, etag, modified, stored_disposition(path))
 
 
 class StorageMediaSource:
@@ -182,6 +190,8 @@ def serve_object(request: Request, obj: MediaObject, content_type: str) -> Respo
     response = Response(FileWrapper(obj.stream, READ_CHUNK), content_type=content_type, direct_passthrough=True)
     response.content_length = obj.size
     response.set_etag(obj.etag)
+    if obj.disposition is not None:
+        response.headers["Content-Disposition"] = obj.disposition
     if obj.last_modified is not None:
         response.last_modified = obj.last_modified
     try:

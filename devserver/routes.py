@@ -27,6 +27,7 @@ ROUTES: dict[str, str] = {
     "GET /clips/{clip_id}": "handlers.clip_by_id",
     "DELETE /clips/{clip_id}": "handlers.clip_by_id",
     "POST /clips/{clip_id}/promote": "handlers.promote_clip",
+    "POST /clips/{clip_id}/mp4": "handlers.clip_mp4",
 }
 
 _METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})

@@ -15,12 +15,15 @@ DEFAULT_RECORDINGS_PREFIX = "ivs/"
 DEFAULT_RECORDINGS_PREFIXES: tuple[str, ...] = (DEFAULT_RECORDINGS_PREFIX, "")
 DEFAULT_MAX_CLIP_SECONDS = 86_400.0
 DEFAULT_THUMBNAIL_INTERVAL_SECONDS = 60.0  # IVS's default thumbnail targetIntervalSeconds
+DEFAULT_MP4_MAX_SECONDS = 3600.0  # the longest window exported as MP4 (the export function's /tmp and time)
 MAX_TTL_SECONDS = 10 * 365.25 * 86_400  # clips expire at most ten years ahead
 
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX_PART = re.compile(r"^[A-Za-z0-9!_.*'()=+-]+$")
 _EVENT_BUS = re.compile(r"^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[A-Za-z0-9._/-]{1,256}$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+#: A Lambda function name, name with alias/version, or ARN (what ``lambda.invoke`` accepts).
+_FUNCTION = re.compile(r"^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,140}(:[A-Za-z0-9_$-]+)?$")
 
 
 class ConfigError(RuntimeError):
@@ -40,6 +43,8 @@ class Settings:
     event_bus_name: str | None = None  # EventBridge bus for clip events; None: events go to the log
     default_clip_ttl_seconds: float | None = None  # clips made without expires_at live this long; None: forever
     thumbnail_interval_seconds: float = DEFAULT_THUMBNAIL_INTERVAL_SECONDS  # when the events JSON does not say
+    mp4_max_seconds: float = DEFAULT_MP4_MAX_SECONDS  # longer requested windows are refused (422 too_long)
+    mp4_function_name: str | None = None  # the export worker, invoked asynchronously; None: a local thread
 
     @property
     def bucket(self) -> str | None:
@@ -60,6 +65,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         event_bus_name=_event_bus(environ, "EVENT_BUS_NAME"),
         default_clip_ttl_seconds=_ttl(environ, "DEFAULT_CLIP_TTL_SECONDS"),
         thumbnail_interval_seconds=_seconds(environ, "THUMBNAIL_INTERVAL_SECONDS", DEFAULT_THUMBNAIL_INTERVAL_SECONDS),
+        mp4_max_seconds=_seconds(environ, "MP4_MAX_SECONDS", DEFAULT_MP4_MAX_SECONDS),
+        mp4_function_name=_function_name(environ, "MP4_FUNCTION_NAME"),
     )
 
 
@@ -145,6 +152,15 @@ def _event_bus(environ: Mapping[str, str], name: str) -> str | None:
         return None
     if not _EVENT_BUS.match(value):
         raise ConfigError(f"{name} must be an EventBridge bus name or ARN, not {value!r}")
+    return value
+
+
+def _function_name(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return None
+    if not _FUNCTION.match(value):
+        raise ConfigError(f"{name} must be a Lambda function name or ARN, not {value!r}")
     return value
 
 

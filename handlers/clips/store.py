@@ -31,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from handlers.clips.record import ClipRecord, DamagedRecord
+from handlers.clips.record import ClipRecord, DamagedRecord, Mp4State
 from handlers.keys import is_clip_id, is_resource_id
 from handlers.storage.base import Listing, NotFound, Storage, StorageError, delete_keys
 from handlers.storage.budget import carry
@@ -180,6 +180,27 @@ class ClipStore:
     def replace_record(self, record: ClipRecord) -> None:
         """Overwrite an existing clip's document (promotion, export state); the caller checked it exists."""
         self.storage.put(self.doc_key(record.clip_id), _document(record), JSON_TYPE)
+
+    def update_mp4(
+        self, clip_id: str, created_ms: int, state: Mp4State, *, only_if: Callable[[Mp4State | None], bool]
+    ) -> ClipRecord | None:
+        """Set the clip's ``mp4`` on its CURRENT document, when ``only_if(current mp4)`` still holds.
+
+        The document is read again first, so nothing else in it is lost (a promotion since, a new
+        title) and an export never lands on a clip deleted meanwhile or made anew under the same id
+        (``created_ms`` differs). Returns the document written, or ``None`` when nothing was.
+        """
+        try:
+            current = self.read(clip_id)
+        except DamagedRecord:
+            return None
+        if current is None or current.created_ms != created_ms or current.expired(self.now()):
+            return None
+        if not only_if(current.mp4):
+            return None
+        updated = current.with_changes(mp4=state)
+        self.replace_record(updated)
+        return updated
 
     def index_keys(self, record: ClipRecord) -> list[str]:
         """The clip's listing entries (all, per recording) and its expiry entry, if it expires."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 #: The most entries one :meth:`Storage.list` page holds (S3 ListObjectsV2 caps MaxKeys at 1000).
@@ -88,6 +89,14 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object at ``key``; removing an absent key succeeds too (idempotent)."""
+        ...
+
+    def put_file(self, key: str, path: Path, content_type: str, *, disposition: str | None = None) -> None:
+        """Write the local file at ``path`` to ``key`` (atomically, as :meth:`put`), streamed from disk.
+
+        For large objects (an MP4 export): the file is never read into memory whole (S3 multipart
+        upload). ``disposition`` becomes the object's ``Content-Disposition``, which the CDN serves.
+        """
         ...
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from handlers.storage.base import Listing, Storage, StorageError
@@ -106,6 +107,9 @@ class BudgetedStorage:
 
     def delete(self, key: str) -> None:
         bounded(lambda: self.inner.delete(key), f"delete {key}")
+
+    def put_file(self, key: str, path: Path, content_type: str, *, disposition: str | None = None) -> None:
+        bounded(lambda: self.inner.put_file(key, path, content_type, disposition=disposition), f"put {key} from file")
 
     def delete_many(self, keys: Sequence[str]) -> None:
         """Batched where the inner store batches (S3 ``DeleteObjects``), as :func:`delete_keys` expects."""

@@ -11,6 +11,7 @@ import base64
 import errno
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,7 +21,11 @@ from handlers.storage.base import MAX_LIST_LIMIT, Listing, NotFound, StorageErro
 
 #: Names of in-flight temporary files; keys may not use it, so listings can skip them safely.
 TEMP_PREFIX = ".~storage-tmp-"
+#: Hidden sidecars holding an object's headers (``Content-Disposition``) beside it; reserved like temp names.
+META_PREFIX = ".~storage-meta-"
+RESERVED_PREFIXES = (TEMP_PREFIX, META_PREFIX)
 
+COPY_CHUNK = 1024 * 1024
 _LINK_UNSUPPORTED = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EXDEV, errno.EMLINK}
 
 
@@ -48,8 +53,8 @@ def _check_segment(segment: str, whole: str) -> None:
         raise ValueError(f"storage key {whole!r} has an empty path segment")
     if segment in (".", ".."):
         raise ValueError(f"storage key {whole!r} has a '{segment}' path segment")
-    if segment.startswith(TEMP_PREFIX):
-        raise ValueError(f"storage key {whole!r} uses the reserved temporary-file prefix")
+    if segment.startswith(RESERVED_PREFIXES):
+        raise ValueError(f"storage key {whole!r} uses a reserved (temporary or sidecar) file prefix")
 
 
 def _check_prefix(prefix: str) -> None:
@@ -61,6 +66,20 @@ def _check_prefix(prefix: str) -> None:
     _check_chars(prefix, "prefix")
     for segment in prefix.split("/")[:-1]:
         _check_segment(segment, prefix)
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where the headers of the object stored at ``path`` are kept (a hidden file beside it)."""
+    return path.with_name(META_PREFIX + path.name + ".json")
+
+
+def stored_disposition(path: Path) -> str | None:
+    """The ``Content-Disposition`` stored with the object at ``path`` by ``put_file``, if any."""
+    try:
+        value = json.loads(sidecar_path(path).read_bytes()).get("content_disposition")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _check_range(start: int, length: int) -> None:
@@ -191,12 +210,60 @@ class FileStorage:
     def copy(self, source_key: str, key: str, content_type: str) -> None:
         self.put(key, self.get(source_key), content_type)
 
+    def put_file(self, key: str, path: Path, content_type: str, *, disposition: str | None = None) -> None:
+        """Copy the file in chunks to a temporary name beside ``key``, then rename it into place.
+
+        The headers go first into a hidden sidecar (``sidecar_path``) that listings skip, so the
+        local CDN stand-in serves the object's ``Content-Disposition`` as S3 would.
+        """
+        target = self._path(key)
+        if not self._inside(target):
+            raise StorageError(f"cannot write {key!r}: it resolves outside the storage root")
+        if not Path(path).is_file():
+            raise StorageError(f"cannot write {key!r}: {path} is not a file")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            meta = sidecar_path(target)
+            if disposition is None:
+                meta.unlink(missing_ok=True)
+            else:
+                self._replace_with(meta, json.dumps({"content_disposition": disposition}).encode())
+            fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise StorageError(f"cannot write {key!r}: a parent of it is a file") from exc
+        except OSError as exc:
+            raise StorageError(f"cannot write {key!r}: {exc}") from exc
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+                os.fchmod(out.fileno(), 0o644)
+                shutil.copyfileobj(src, out, COPY_CHUNK)
+            os.replace(tmp, target)
+        except IsADirectoryError as exc:
+            raise StorageError(f"cannot write {key!r}: keys below it exist") from exc
+        except OSError as exc:
+            raise StorageError(f"cannot write {key!r} from {path}: {exc}") from exc
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @staticmethod
+    def _replace_with(path: Path, body: bytes) -> None:
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), 0o644)
+                f.write(body)
+            os.replace(tmp_name, path)
+        finally:
+            Path(tmp_name).unlink(missing_ok=True)
+
     def delete(self, key: str) -> None:
-        """Unlink the file (absent is fine); empty folders stay, as listings never show them."""
+        """Unlink the file and its sidecar (absent is fine); empty folders stay, as listings never show them."""
         path = self._path(key)
         if not self._inside(path):
             return  # a symlink out of the root is no object of ours
         try:
+            sidecar_path(path).unlink(missing_ok=True)
             path.unlink(missing_ok=True)
         except (IsADirectoryError, NotADirectoryError, PermissionError) as exc:
             if path.is_dir() or not path.parent.is_dir():
@@ -274,7 +341,7 @@ class FileStorage:
                 found = [
                     (e.name + "/", e) if e.is_dir(follow_symlinks=False) else (e.name, e)
                     for e in it
-                    if not e.name.startswith(TEMP_PREFIX)
+                    if not e.name.startswith(RESERVED_PREFIXES)
                 ]
         except (FileNotFoundError, NotADirectoryError):
             return

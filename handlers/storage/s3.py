@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -25,6 +26,10 @@ CLIENT_CONFIG = Config(
     connect_timeout=3,
     read_timeout=10,
 )
+
+#: Multipart parts of :meth:`S3Storage.put_file` and how many go at once (memory: about their product).
+UPLOAD_PART_BYTES = 16 * 1024 * 1024
+UPLOAD_THREADS = 4
 
 _NOT_FOUND = {"NoSuchKey", "NotFound", "404"}  # HEAD-style 404s carry no code; NoSuchBucket is not "not found"
 _NOT_WRITTEN = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
@@ -170,6 +175,26 @@ class S3Storage:
             raise StorageError(f"S3 copy {self.bucket}/{source_key} to {key}: {exc}") from exc
         except BotoCoreError as exc:
             raise StorageError(f"S3 copy {self.bucket}/{source_key} to {key}: {exc}") from exc
+
+    def put_file(self, key: str, path: Path, content_type: str, *, disposition: str | None = None) -> None:
+        """``upload_file``: one PUT for a small file, else a multipart upload of 16 MiB parts.
+
+        Memory stays at a few parts whatever the file's size; S3 shows the object only once the
+        upload completes, and s3transfer aborts a multipart upload that fails (no parts kept).
+        """
+        from boto3.exceptions import S3UploadFailedError
+        from boto3.s3.transfer import TransferConfig
+
+        extra = {"ContentType": content_type}
+        if disposition is not None:
+            extra["ContentDisposition"] = disposition
+        config = TransferConfig(
+            multipart_threshold=UPLOAD_PART_BYTES, multipart_chunksize=UPLOAD_PART_BYTES, max_concurrency=UPLOAD_THREADS
+        )
+        try:
+            self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra, Config=config)
+        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+            raise StorageError(f"S3 upload {self.bucket}/{key}: {exc}") from exc
 
     def delete(self, key: str) -> None:
         """DeleteObject; S3 answers 204 for an absent key too, so this is idempotent."""

@@ -444,3 +444,69 @@ def test_file_storage_lists_like_s3(keys: list[str], cut: tuple[int, int], delim
     listed = [e for p in pages for e in _utf8_sorted([o.key for o in p.objects] + p.prefixes)]
     assert listed == _model_entries(keys, prefix, delimiter)
     assert all(len(p.objects) + len(p.prefixes) == limit for p in pages[:-1])
+
+
+# --- put_file (large objects from disk: MP4 exports) ---
+
+
+def test_put_file_stores_the_file_and_replaces_an_object(any_storage: Storage, tmp_path: Path) -> None:
+    source = tmp_path / "big.bin"
+    body = os.urandom(17 * 1024 * 1024 + 5)  # over S3Storage's 16 MiB part size: a multipart upload
+    source.write_bytes(body)
+    any_storage.put("clips/x.mp4", b"old", "video/mp4")
+    any_storage.put_file("clips/x.mp4", source, "video/mp4", disposition='attachment; filename="x.mp4"')
+    assert any_storage.get("clips/x.mp4") == body
+    assert [o.key for o in any_storage.list("clips/").objects] == ["clips/x.mp4"]  # no sidecar, no temp file
+
+
+def test_put_file_of_a_missing_file_is_a_storage_error_and_writes_nothing(any_storage: Storage, tmp_path: Path) -> None:
+    with pytest.raises((StorageError, OSError)):
+        any_storage.put_file("clips/y.mp4", tmp_path / "absent.mp4", "video/mp4")
+    with pytest.raises(NotFound):
+        any_storage.get("clips/y.mp4")
+
+
+def test_s3_put_file_sets_the_type_and_disposition(s3_storage: S3Storage, tmp_path: Path) -> None:
+    source = tmp_path / "a.mp4"
+    source.write_bytes(b"\0" * 1000)
+    disposition = "attachment; filename=\"Goal.mp4\"; filename*=UTF-8''G%C3%B6al.mp4"
+    s3_storage.put_file("clips/a.mp4", source, "video/mp4", disposition=disposition)
+    head = s3_storage.client.head_object(Bucket=s3_storage.bucket, Key="clips/a.mp4")
+    assert (head["ContentType"], head["ContentDisposition"]) == ("video/mp4", disposition)
+
+
+def test_file_put_file_keeps_the_disposition_in_a_hidden_sidecar(file_storage: FileStorage, tmp_path: Path) -> None:
+    from handlers.storage.files import META_PREFIX, sidecar_path, stored_disposition
+
+    source = tmp_path / "a.mp4"
+    source.write_bytes(b"mp4")
+    file_storage.put_file("clips/a.mp4", source, "video/mp4", disposition='attachment; filename="a.mp4"')
+    path = file_storage.root / "clips" / "a.mp4"
+    assert stored_disposition(path) == 'attachment; filename="a.mp4"'
+    assert sidecar_path(path).name.startswith(META_PREFIX)
+    assert [o.key for o in file_storage.list("clips/").objects] == ["clips/a.mp4"]
+    with pytest.raises(ValueError):
+        file_storage.get(f"clips/{sidecar_path(path).name}")  # a reserved name, never a key
+    file_storage.put_file("clips/a.mp4", source, "video/mp4")  # no disposition now: none is served
+    assert stored_disposition(path) is None
+    file_storage.put_file("clips/a.mp4", source, "video/mp4", disposition="attachment")
+    file_storage.delete("clips/a.mp4")
+    assert not sidecar_path(path).exists() and not path.exists()
+
+
+def test_budgeted_storage_has_every_protocol_method() -> None:
+    from handlers.storage.budget import BudgetedStorage
+
+    wanted = {name for name in vars(Storage) if not name.startswith("_")}
+    assert "put_file" in wanted
+    assert wanted <= set(dir(BudgetedStorage))
+
+
+def test_budgeted_put_file_reaches_the_inner_store(file_storage: FileStorage, tmp_path: Path) -> None:
+    from handlers.storage.budget import BudgetedStorage, time_budget
+
+    source = tmp_path / "b.mp4"
+    source.write_bytes(b"bytes")
+    with time_budget(5):
+        BudgetedStorage(file_storage).put_file("clips/b.mp4", source, "video/mp4", disposition="attachment")
+    assert file_storage.get("clips/b.mp4") == b"bytes"
