@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -82,7 +83,10 @@ def clip_recording(
     def clip_one(index: int) -> ClippedRendition:
         entry, name, source = opened.entries[index], opened.names[index], opened.sources[index]
         out_path = f"{out_dir}/{name}.m3u8"
-        media = _clip_source(source, name, reference, request, Relocator(source.path, out_path), numbering)
+        try:
+            media = _clip_source(source, name, reference, request, Relocator(source.path, out_path), numbering)
+        finally:
+            source.release()
         return ClippedRendition(entry, name, out_path, media)
 
     clips: list[ClippedRendition] = parallel([partial(clip_one, i) for i in range(len(opened.sources))])
@@ -92,15 +96,32 @@ def clip_recording(
 
 @dataclass(slots=True)
 class _Source:
-    """One rendition's playlist as the reader gave it: whole text, or blocks and their ranged view."""
+    """One rendition's playlist: whole text or blocks and their ranged view, read when first needed.
+
+    A reader that answers whole texts is called for a rendition only when that rendition is
+    clipped, and the text is dropped right after (:meth:`release`), so memory holds one long
+    playlist at a time however many renditions there are.
+    """
 
     path: str
+    read: SourceReader
     text: str | None = None
     blocks: RandomText | None = None
     ranged: RangedPlaylist | None = None
 
+    def open(self) -> _Source:
+        """Call the reader once: a whole text, or a random-access source (nothing read yet)."""
+        if self.text is None and self.blocks is None:
+            found = _read(self.read, self.path)
+            if isinstance(found, str):
+                self.text = normalize(found)
+            else:
+                self.blocks = found
+        return self
+
     def whole(self) -> str:
         """The normalized text (read whole from the blocks when they are all there is)."""
+        self.open()
         if self.text is None:
             assert self.blocks is not None
             try:
@@ -108,6 +129,10 @@ class _Source:
             except UnicodeDecodeError:
                 raise InvalidPlaylist(f"{self.path} is not a UTF-8 text playlist") from None
         return self.text
+
+    def release(self) -> None:
+        """Forget a whole text once its rendition is clipped (blocks stay: they are cached and small)."""
+        self.text = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,18 +149,17 @@ def open_recording(master_path: str, byte_range: bool, read: SourceReader, paral
     """Read the master, and the head and tail of every random-access rendition in one parallel round."""
     master_path, byte_range, master_text = _open_master(master_path, byte_range, read)
     entries = read_master(master_text)
-    sources = [_source(read, _source_path(master_path, entry.uri)) for entry in entries]
-    loads = [load for s in sources if s.blocks is not None for load in (s.blocks.load_head, s.blocks.load_tail)]
-    if loads:
+    sources = [_Source(_source_path(master_path, entry.uri), read) for entry in entries]
+    if sources and sources[0].open().blocks is not None:
+        # Random-access reads: open every rendition now and fetch heads and tails in one round.
+        loads = [load for s in sources if s.open().blocks is not None for load in _ends(s)]
         parallel(loads)
     return OpenedRecording(master_path, byte_range, master_text, entries, rendition_names(entries), sources)
 
 
-def _source(read: SourceReader, path: str) -> _Source:
-    found = _read(read, path)
-    if isinstance(found, str):
-        return _Source(path, text=normalize(found))
-    return _Source(path, blocks=found)
+def _ends(source: _Source) -> tuple[Callable[[], Any], ...]:
+    assert source.blocks is not None
+    return source.blocks.load_head, source.blocks.load_tail
 
 
 def reference_timeline(source: _Source, numbering: Numbering) -> tuple[Timeline, int]:
@@ -307,7 +331,7 @@ def _text(found: Any, path: str) -> str:
     """A reader's answer as normalized text (a master is small: read whole)."""
     if isinstance(found, str):
         return normalize(found)
-    return _Source(path, blocks=found).whole()
+    return _Source(path, lambda _: found, blocks=found).whole()
 
 
 def _open_master(master_path: str, byte_range: bool, read: SourceReader) -> tuple[str, bool, str]:
