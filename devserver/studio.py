@@ -1,24 +1,56 @@
 """The web studio (``studio/`` at the repository root) at ``/`` and ``/studio/<file>``.
 
-The studio is static files; the one thing it must learn from the server is where the API and
-the media are, so ``/studio/config.json`` is generated from the address actually bound.
+The studio is static files; what it must learn from the server is where the API and the media
+are, and which of its later features this API has, so ``/studio/config.json`` is generated from the
+address actually bound and from the route table (:data:`devserver.routes.ROUTES`): a feature is
+announced only when every route it calls is in the table (and, for options of
+``POST /clipmanifest``, when the handler accepts the field).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
 from devserver.errors import json_error
 from devserver.media import FileMediaSource, UnsafeKey, key_from_path, serve_object
+from devserver.routes import ROUTES
+from handlers.clips.command import FIELDS as CLIP_FIELDS
 from handlers.storage.base import NotFound
 from handlers.web.media_types import web_type
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STUDIO_DIR = REPO_ROOT / "studio"
+
+#: The studio's feature flags (see studio/features.js) → the routes each one calls.
+FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
+    "clipDetails": ("GET /clips/{clip_id}",),
+    "deleteClip": ("DELETE /clips/{clip_id}",),
+    "promoteClip": ("POST /clips/{clip_id}/promote",),
+    "mp4Download": ("POST /clips/{clip_id}/mp4", "GET /clips/{clip_id}"),  # polls GET for the status
+    "clipExpiry": ("POST /clipmanifest",),
+    "liveLast30": ("POST /clipmanifest",),
+}
+#: Flags that also need a field of the ``POST /clipmanifest`` body.
+FEATURE_FIELDS: dict[str, str] = {"clipExpiry": "expires_at", "liveLast30": "last_seconds"}
+
+
+def studio_features(route_keys: Collection[str], clip_fields: Collection[str] = CLIP_FIELDS) -> dict[str, bool]:
+    """Each flag: on when all its routes are in ``route_keys`` and its body field (if any) is accepted."""
+    keys = set(route_keys)
+    return {
+        name: all(route in keys for route in routes)
+        and (name not in FEATURE_FIELDS or FEATURE_FIELDS[name] in clip_fields)
+        for name, routes in FEATURE_ROUTES.items()
+    }
+
+
+def _local_features() -> dict[str, bool]:
+    return studio_features(ROUTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,9 +59,13 @@ class StudioConfig:
 
     api_url: str
     media_url: str
+    #: Flag → on; by default what the local route table (``ROUTES``) and the clip handler offer.
+    features: Mapping[str, bool] = field(default_factory=_local_features)
 
     def to_json(self) -> bytes:
-        return json.dumps({"apiUrl": self.api_url, "mediaUrl": self.media_url}).encode()
+        return json.dumps(
+            {"apiUrl": self.api_url, "mediaUrl": self.media_url, "features": dict(self.features)}
+        ).encode()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,27 +4,46 @@ The object list is built from the directory when the program runs: ``index.html`
 ``*.js``/``*.css`` and everything under ``vendor/``, each with its content type. The page is uploaded
 twice, as ``index.html`` (the distribution's root object, so ``https://<cdn>/`` opens it) and as
 ``studio/index.html``; the rest go under ``studio/<path>``. ``studio/config.json`` is written by the
-program and tells the page where the API and the media are. No directory, no studio.
+program and tells the page where the API and the media are, and which of its later features the
+deployed API has: a flag is on only when every route it calls is among the routes deployed
+(:data:`infra.routes.ROUTES`) and, for options of ``POST /clipmanifest``, the handler accepts the
+field. No directory, no studio.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
+from handlers.clips.command import FIELDS as CLIP_FIELDS
 from handlers.web.media_types import web_type
 from infra.config import STUDIO_PREFIX, Settings
+from infra.routes import ROUTES, Route
 from infra.storage import Storage
 
 CONFIG_KEY = f"{STUDIO_PREFIX}config.json"
 ROOT_KEY = "index.html"
 #: Browsers revalidate after a minute; the CDN keeps them as briefly as playlists.
 CACHE_CONTROL = "public, max-age=60"
+
+#: The studio's feature flags (see studio/features.js) → the routes each one calls (the same table
+#: as devserver/studio.py's, which the local stack announces from its own route table).
+FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
+    "clipDetails": ("GET /clips/{clip_id}",),
+    "deleteClip": ("DELETE /clips/{clip_id}",),
+    "promoteClip": ("POST /clips/{clip_id}/promote",),
+    "mp4Download": ("POST /clips/{clip_id}/mp4", "GET /clips/{clip_id}"),  # polls GET for the status
+    "clipExpiry": ("POST /clipmanifest",),
+    "liveLast30": ("POST /clipmanifest",),
+}
+#: Flags that also need a field of the ``POST /clipmanifest`` body.
+FEATURE_FIELDS: dict[str, str] = {"clipExpiry": "expires_at", "liveLast30": "last_seconds"}
 
 
 @dataclass(frozen=True)
@@ -65,8 +84,20 @@ def readable_keys(files: list[StudioFile]) -> tuple[str, ...]:
     return (ROOT_KEY, f"{STUDIO_PREFIX}*") if files else ()
 
 
-def studio_config(api_url: str, media_url: str) -> str:
-    return json.dumps({"apiUrl": api_url, "mediaUrl": media_url}, sort_keys=True)
+def studio_features(routes: Iterable[Route] = ROUTES, clip_fields: Collection[str] = CLIP_FIELDS) -> dict[str, bool]:
+    """Each flag: on when all its routes are deployed and its body field (if any) is accepted."""
+    keys = {route.key for route in routes}
+    return {
+        name: all(route in keys for route in needed)
+        and (name not in FEATURE_FIELDS or FEATURE_FIELDS[name] in clip_fields)
+        for name, needed in FEATURE_ROUTES.items()
+    }
+
+
+def studio_config(api_url: str, media_url: str, features: dict[str, bool] | None = None) -> str:
+    """The page's config; ``features`` defaults to what the deployed routes offer."""
+    flags = studio_features() if features is None else features
+    return json.dumps({"apiUrl": api_url, "mediaUrl": media_url, "features": flags}, sort_keys=True)
 
 
 def deploy_studio(

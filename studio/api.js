@@ -65,7 +65,9 @@ export class Api {
         body: data,
       });
     }
-    if (data === null) throw new ApiError(`The API answered ${response.status} with a body that is not JSON.`, { status: response.status });
+    if (data === null && response.status !== 204) {
+      throw new ApiError(`The API answered ${response.status} with a body that is not JSON.`, { status: response.status });
+    }
     return { status: response.status, data };
   }
 
@@ -79,12 +81,41 @@ export class Api {
     return this.request("GET", "/getclips", { params: { recording, limit, cursor } });
   }
 
-  /** POST /clipmanifest: {clip, created} (201 made; 200 the same window's clip already existed). */
-  async createClip({ masterUrl, start, end, title, byteRange }) {
-    const body = { master_url: masterUrl, start_time: start, end_time: end };
+  /**
+   * POST /clipmanifest: {clip, created} (201 made; 200 the same window's clip already existed).
+   * A window (`start`, `end`) or, for a recording still being written, `lastSeconds`.
+   */
+  async createClip({ masterUrl, start, end, lastSeconds, title, byteRange, expiresAt }) {
+    const body = { master_url: masterUrl };
+    if (lastSeconds !== undefined) body.last_seconds = lastSeconds;
+    else Object.assign(body, { start_time: start, end_time: end });
     if (title) body.title = title;
     if (byteRange) body.byte_range = true;
+    if (expiresAt) body.expires_at = expiresAt;
     const { status, data } = await this.send("POST", "/clipmanifest", { body });
     return { clip: data, created: status === 201 };
+  }
+
+  /** GET /clips/{id}: the clip's document (owned, expires_at, thumbnail_url, mp4 when exported). */
+  clip(clipId) {
+    return this.request("GET", `/clips/${encodeURIComponent(clipId)}`);
+  }
+
+  /** DELETE /clips/{id}: 204, every object of the clip gone. */
+  async deleteClip(clipId) {
+    await this.send("DELETE", `/clips/${encodeURIComponent(clipId)}`);
+  }
+
+  /** POST /clips/{id}/promote: the document with `owned: true`. */
+  promoteClip(clipId) {
+    return this.request("POST", `/clips/${encodeURIComponent(clipId)}/promote`);
+  }
+
+  /**
+   * POST /clips/{id}/mp4: starts the MP4 export of the clip's requested window (202, `mp4.status`
+   * pending) or finds the ready one (200); no body asks for the API's default rendition.
+   */
+  exportMp4(clipId, { rendition } = {}) {
+    return this.request("POST", `/clips/${encodeURIComponent(clipId)}/mp4`, { body: rendition ? { rendition } : undefined });
   }
 }

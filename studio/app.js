@@ -2,8 +2,10 @@
 // Plain ES modules, no build step. Config comes from studio/config.json (written by the server).
 
 import { Api, ApiError } from "./api.js";
-import { CLIP_ACTIONS, RECORDING_ACTIONS, features, visibleActions } from "./features.js";
-import { byteRangeMaster, duration, instant, seconds } from "./format.js";
+import { ClipList } from "./clips.js";
+import { el } from "./dom.js";
+import { features } from "./features.js";
+import { byteRangeMaster, duration, expiresAt, instant, localInputValue, seconds } from "./format.js";
 import { HlsPlayer } from "./player.js";
 
 // Items per listing page; `?limit=N` on the page's URL overrides it (1–200, as the API allows).
@@ -52,20 +54,6 @@ window.__studio = {
 
 // ---------- small DOM helpers ----------
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else if (name === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
-
 function showError(id, message) {
   const node = $(id);
   node.textContent = message;
@@ -105,6 +93,7 @@ async function loadConfig() {
   state.config = { ...config, apiUrl };
   state.api = new Api(apiUrl);
   state.flags = features(config);
+  $("expiry-field").hidden = !state.flags.clipExpiry;
 }
 
 // ---------- recordings ----------
@@ -202,11 +191,8 @@ function selectRecording(recording) {
 }
 
 function renderRecordingActions(live) {
-  const box = $("recording-actions");
-  box.querySelectorAll("[data-action]").forEach((node) => node.remove());
-  for (const action of visibleActions(RECORDING_ACTIONS, state.flags, { live })) {
-    box.append(el("button", { type: "button", dataset: { action: action.id }, onclick: () => action.run(context(), state.selected) }, action.label));
-  }
+  // "Clip last 30 s": only for a recording still being written, and only when the API takes last_seconds.
+  $("last-30").hidden = !(live && state.flags.liveLast30);
 }
 
 // ---------- player, timeline and marks ----------
@@ -307,7 +293,7 @@ $("mark-out").addEventListener("click", () => mark("out"));
 $("in-time").addEventListener("input", () => readMark("in"));
 $("out-time").addEventListener("input", () => readMark("out"));
 
-const TEXT_INPUTS = new Set(["text", "number", "search", "url", "email", "password", "tel"]);
+const TEXT_INPUTS = new Set(["text", "number", "search", "url", "email", "password", "tel", "datetime-local"]);
 
 function typingIn(target) {
   if (!target || !(target instanceof Element)) return false;
@@ -356,18 +342,38 @@ $("clip-form").addEventListener("submit", async (event) => {
     showError("clip-error", `The out (${seconds(end)} s) must be after the in (${seconds(start)} s).`);
     return;
   }
-  const button = $("create-clip");
-  button.disabled = true;
-  button.textContent = "Creating…";
+  await makeClip($("create-clip"), "Creating…", { start, end });
+});
+
+/** The form's expiry as the API's `expires_at` (undefined: none asked); shows the problem and throws on a bad one. */
+function formExpiry() {
+  if (!state.flags.clipExpiry) return undefined;
+  return expiresAt($("clip-expiry").value, $("clip-expiry-at").value);
+}
+
+/** POST /clipmanifest for the selected recording with the form's title, cut and expiry; `window` is {start, end} or {lastSeconds}. */
+async function makeClip(button, busyText, window) {
+  const recording = state.selected;
+  let expires;
+  try {
+    expires = formExpiry();
+  } catch (error) {
+    showError("clip-error", error.message);
+    return;
+  }
+  const idleText = button.textContent;
+  const buttons = [$("create-clip"), $("last-30")];
+  buttons.forEach((b) => { b.disabled = true; });
+  button.textContent = busyText;
   button.setAttribute("aria-busy", "true");
   try {
     const title = $("clip-title").value.trim() || undefined;
     const { clip, created } = await state.api.createClip({
       masterUrl: recording.url,
-      start,
-      end,
+      ...window,
       title,
       byteRange: recording.byte_range && $("clip-byte-range").checked,
+      expiresAt: expires,
     });
     state.lastClip = clip;
     renderClipResult(clip, created, title);
@@ -377,9 +383,26 @@ $("clip-form").addEventListener("submit", async (event) => {
   } catch (error) {
     showError("clip-error", messageOf(error));
   } finally {
-    button.disabled = false;
-    button.textContent = "Create clip";
+    buttons.forEach((b) => { b.disabled = false; });
+    button.textContent = idleText;
     button.removeAttribute("aria-busy");
+  }
+}
+
+$("last-30").addEventListener("click", () => {
+  clearError("clip-error");
+  if (state.selected) makeClip($("last-30"), "Clipping…", { lastSeconds: 30 });
+});
+
+$("clip-expiry").addEventListener("change", (event) => {
+  const custom = event.target.value === "custom";
+  const input = $("clip-expiry-at");
+  input.hidden = !custom;
+  if (custom) {
+    const soon = new Date(Date.now() + 60 * 60_000);
+    input.min = localInputValue(new Date());
+    if (!input.value) input.value = localInputValue(soon);
+    input.focus();
   }
 });
 
@@ -398,6 +421,7 @@ function renderClipResult(clip, created, askedTitle) {
     ["Requested", `${seconds(requested.start_seconds)} – ${seconds(requested.end_seconds)} s`],
     ["Actual", `${seconds(clip.start_seconds)} – ${seconds(clip.end_seconds)} s (whole segments, ${seconds(clip.duration)} s)`],
     ["Starts at", `${seconds(clip.start_offset)} s into the clip`],
+    ...("expires_at" in clip ? [["Expires", clip.expires_at ? instant(clip.expires_at) : "never"]] : []),
   ];
   $("clip-edges").replaceChildren(...rows.flatMap(([name, value]) => [el("dt", { text: name }), el("dd", { text: value, dataset: { field: name.toLowerCase().replace(/ /g, "-") } })]));
   $("clip-result").hidden = false;
@@ -427,38 +451,37 @@ function clipUrl(clip) {
   return clip.url || clip.clip_url;
 }
 
+const clipList = new ClipList({
+  list: $("clips-list"),
+  getApi: () => state.api,
+  getFlags: () => state.flags,
+  playingId: () => state.playingClip?.clip_id,
+  onPlay: (clip) => playClip(clip),
+  onCopy: (url) => copyLink(url),
+  onRemoved: (clip) => clipRemoved(clip),
+  status,
+});
+window.__studio.clipList = clipList;
+
 function renderClips() {
-  $("clips-list").replaceChildren(...state.clips.map(clipItem));
+  clipList.set(state.clips);
   $("clips-empty").hidden = state.clips.length > 0;
   $("clips-more").hidden = !state.clipsCursor;
 }
 
-function clipItem(clip) {
-  const requested = clip.requested || {};
-  const playing = state.playingClip?.clip_id === clip.clip_id;
-  const title = clip.title || "(untitled)";
-  const actions = el(
-    "div",
-    { class: "item-actions" },
-    el("button", { type: "button", class: "small", "aria-label": `Copy the link of clip ${title}`, onclick: (e) => { e.stopPropagation(); copyLink(clipUrl(clip)); } }, "Copy link"),
-    ...visibleActions(CLIP_ACTIONS, state.flags).map((action) =>
-      el("button", { type: "button", class: "small", dataset: { action: action.id }, onclick: (e) => { e.stopPropagation(); action.run(context(), clip); } }, action.label),
-    ),
-  );
-  const item = el(
-    "li",
-    { class: `item clip${playing ? " selected" : ""}`, "data-testid": "clip-item", dataset: { clipId: clip.clip_id } },
-    el(
-      "div",
-      { class: "item-body" },
-      el("button", { type: "button", class: "item-title", "aria-label": `Play clip ${title}`, "aria-pressed": playing ? "true" : "false" }, title),
-      el("span", { class: "meta" }, `${clip.recording?.id || ""} · requested ${seconds(requested.start_seconds)}–${seconds(requested.end_seconds)} s`),
-      el("span", { class: "meta" }, `${seconds(clip.duration)} s · made ${instant(clip.created_at || clip.created)}`),
-    ),
-    actions,
-  );
-  item.addEventListener("click", () => playClip(clip));
-  return item;
+/** A deleted clip: out of the list, out of the player and the result if it was there. */
+function clipRemoved(clip) {
+  state.clips = state.clips.filter((c) => c.clip_id !== clip.clip_id);
+  $("clips-empty").hidden = state.clips.length > 0;
+  if (state.playingClip?.clip_id === clip.clip_id) {
+    state.playingClip = null;
+    clipPlayer.destroy();
+    $("clip-view").hidden = true;
+  }
+  if (state.lastClip?.clip_id === clip.clip_id) {
+    state.lastClip = null;
+    $("clip-result").hidden = true;
+  }
 }
 
 function playClip(clip) {
@@ -470,7 +493,7 @@ function playClip(clip) {
   $("copy-status").textContent = "";
   $("clip-renditions").replaceChildren();
   clipPlayer.load(clipUrl(clip), { autoplay: true });
-  renderClips();
+  clipList.render();
 }
 
 function renderRenditions(levels) {
@@ -517,11 +540,6 @@ $("recordings-filter").addEventListener("submit", (event) => {
   state.channel = $("channel-filter").value.trim();
   loadRecordings();
 });
-
-/** What a feature action gets: the API client, the state and the reloaders. */
-function context() {
-  return { api: state.api, state, loadClips, loadRecordings, showError, status };
-}
 
 // ---------- start ----------
 

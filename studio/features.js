@@ -1,32 +1,21 @@
-// Actions that need API routes other helpers are adding (delete, expiry, MP4 download, "last 30 s"
-// of a live recording). Each is declared here with the feature flag that shows it; the flags are off
-// until the server's studio/config.json turns them on ({"features": {"deleteClip": true, ...}}) and
-// the action's `run` is written. Hidden actions are not rendered at all.
+// Feature flags: which of the studio's later controls this deployment's API supports. The server
+// writes them into studio/config.json ({"features": {"deleteClip": true, ...}}), deriving each one from
+// its route table (devserver/studio.py locally, infra/studio.py for a deployment): a flag is on only
+// when every route it calls exists. Off, or absent, means the control is not rendered at all.
 
 export const DEFAULT_FEATURES = Object.freeze({
-  deleteClip: false, // DELETE a clip
-  clipExpiry: false, // set a clip's expiry
-  mp4Download: false, // download a clip as MP4
-  liveLast30: false, // clip the last 30 s of a live recording
+  clipDetails: false, // GET /clips/{id}: the clip's document (details view, MP4 status polling)
+  deleteClip: false, // DELETE /clips/{id}
+  promoteClip: false, // POST /clips/{id}/promote: "Keep a copy"
+  clipExpiry: false, // expires_at on POST /clipmanifest
+  mp4Download: false, // POST /clips/{id}/mp4, then GET /clips/{id} until mp4.status is ready or failed
+  liveLast30: false, // last_seconds on POST /clipmanifest: "Clip last 30 s" of a live recording
 });
 
+/** The flags of a config: only the known names, only `true` turns one on. */
 export function features(config) {
-  return { ...DEFAULT_FEATURES, ...(config && typeof config.features === "object" ? config.features : {}) };
-}
-
-/** Clip actions beyond Play / Copy link, in display order. `run(ctx, clip)` is null until the route exists. */
-export const CLIP_ACTIONS = [
-  { id: "delete", feature: "deleteClip", label: "Delete", run: null },
-  { id: "expiry", feature: "clipExpiry", label: "Set expiry", run: null },
-  { id: "mp4", feature: "mp4Download", label: "Download MP4", run: null },
-];
-
-/** Recording actions beside "Create clip". */
-export const RECORDING_ACTIONS = [
-  { id: "last30", feature: "liveLast30", label: "Clip last 30 s", liveOnly: true, run: null },
-];
-
-/** The actions to render: flag on and implemented (and, for live-only ones, the recording is live). */
-export function visibleActions(actions, flags, { live = false } = {}) {
-  return actions.filter((action) => flags[action.feature] && typeof action.run === "function" && (!action.liveOnly || live));
+  const given = config && typeof config.features === "object" && config.features ? config.features : {};
+  const flags = {};
+  for (const name of Object.keys(DEFAULT_FEATURES)) flags[name] = given[name] === true;
+  return flags;
 }

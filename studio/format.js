@@ -27,3 +27,42 @@ export function instant(iso) {
 export function byteRangeMaster(url) {
   return url.replace(/[^/?#]*(?=([?#].*)?$)/, "byte-range-multivariant.m3u8");
 }
+
+/** "1.5 MB" / "820 kB" / "12 B" for a size in bytes, "" for a missing one. */
+export function bytes(value) {
+  if (!Number.isFinite(value) || value < 0) return "";
+  if (value >= 1e6) return `${(value / 1e6).toFixed(1)} MB`;
+  if (value >= 1e3) return `${Math.round(value / 1e3)} kB`;
+  return `${value} B`;
+}
+
+/** What the clip list says of a clip's expiry: "expires 2024-05-07 07:08:09 UTC" or "never expires". */
+export function expiry(iso) {
+  return iso ? `expires ${instant(iso)}` : "never expires";
+}
+
+/**
+ * The `expires_at` to send for the form's expiry choice: "" (none: the service's default, never
+ * unless the deployment sets one), a number of days from `now`, or "custom" with a datetime-local
+ * value (the viewer's local time). ISO 8601 UTC with milliseconds, as the API writes instants.
+ * Throws an Error with a message for people when the custom time is missing, malformed or past.
+ */
+export function expiresAt(choice, custom = "", now = new Date()) {
+  if (!choice) return undefined;
+  if (choice === "custom") {
+    if (!custom) throw new Error("Pick the date and time the clip expires, or choose another expiry.");
+    const moment = new Date(custom); // "YYYY-MM-DDTHH:MM" without a zone is local time
+    if (Number.isNaN(moment.getTime())) throw new Error(`The expiry ${custom} is not a date and time.`);
+    if (moment.getTime() <= now.getTime()) throw new Error("The expiry must be in the future.");
+    return moment.toISOString();
+  }
+  const days = Number(choice);
+  if (!Number.isFinite(days) || days <= 0) throw new Error(`Unknown expiry choice ${choice}.`);
+  return new Date(now.getTime() + days * 86400_000).toISOString();
+}
+
+/** A Date as a datetime-local input's value (local time, minutes). */
+export function localInputValue(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}

@@ -112,6 +112,14 @@ def populate(data: Path) -> None:
         started.write_text(
             started.read_text().replace(SAMPLE_CHANNEL, LIVE_CHANNEL).replace(SAMPLE_RECORDING, LIVE_RECORDING)
         )
+    for playlist in (live / "media" / "hls").rglob("*.m3u8"):
+        playlist.write_text(still_recording(playlist.read_text()).replace(SAMPLE_CHANNEL, LIVE_CHANNEL))
+
+
+def still_recording(playlist: str) -> str:
+    """A playlist as IVS writes it while the broadcast goes on: no ENDLIST, an EVENT playlist."""
+    lines = [line for line in playlist.splitlines() if line.strip() != "#EXT-X-ENDLIST"]
+    return "\n".join(line.replace("#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-PLAYLIST-TYPE:EVENT") for line in lines) + "\n"
 
 
 @dataclass
@@ -129,9 +137,10 @@ class Stack:
             request.add_header("content-type", "application/json")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
+                status, text = response.status, response.read()
         except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+            status, text = error.code, error.read()
+        return status, json.loads(text) if text else {}  # 204 has no body
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

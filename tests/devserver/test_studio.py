@@ -9,8 +9,8 @@ import pytest
 from werkzeug.test import Client
 
 from devserver.app import DevApp
-from devserver.routes import RouteTable
-from devserver.studio import Studio, StudioConfig
+from devserver.routes import ROUTES, RouteTable
+from devserver.studio import Studio, StudioConfig, studio_features
 from tests.devserver.support import quiet_log
 
 CONFIG = StudioConfig(api_url="http://127.0.0.1:8123", media_url="http://127.0.0.1:8123/media")
@@ -61,8 +61,22 @@ def test_studio_files_are_served_with_their_types(studio: Path, path: str, conte
 
 def test_config_json_says_where_the_api_and_media_are(studio: Path) -> None:
     response = client(studio).get("/studio/config.json")
-    assert response.get_json() == {"apiUrl": "http://127.0.0.1:8123", "mediaUrl": "http://127.0.0.1:8123/media"}
+    assert response.get_json() == {
+        "apiUrl": "http://127.0.0.1:8123",
+        "mediaUrl": "http://127.0.0.1:8123/media",
+        "features": studio_features(ROUTES),
+    }
     assert "no-store" in response.headers["cache-control"]
+
+
+def test_config_features_follow_the_route_table() -> None:
+    assert not any(studio_features([]).values())
+    flags = studio_features(ROUTES)
+    assert flags["deleteClip"] == ("DELETE /clips/{clip_id}" in ROUTES)
+    assert flags["promoteClip"] == ("POST /clips/{clip_id}/promote" in ROUTES)
+    assert flags["mp4Download"] == ("POST /clips/{clip_id}/mp4" in ROUTES and "GET /clips/{clip_id}" in ROUTES)
+    only_create = studio_features(["POST /clipmanifest"], ["expires_at"])
+    assert only_create["clipExpiry"] and not only_create["liveLast30"] and not only_create["deleteClip"]
 
 
 @pytest.mark.parametrize(
