@@ -53,6 +53,14 @@ class RecordingEvents:
     thumbnails_path: str | None = None  # None: sequential thumbnails off (or not said)
     latest_thumbnail_path: str | None = None
     from_file: bool = False  # False: no events file was read
+    # IVS Real-Time (participant and composite recordings); empty for low-latency ones.
+    stage_arn: str | None = None
+    session_id: str | None = None
+    participant_id: str | None = None
+    #: Sub-folders of the thumbnail folders (``high``; ``1280x720`` for composites): RT nests them.
+    thumbnail_folders: tuple[str, ...] = ()
+    #: The events say "composite": renditions with ``resolution_*`` or thumbnails by ``resolutions[]``.
+    composite_hint: bool = False
 
     @property
     def duration(self) -> float | None:
@@ -76,6 +84,9 @@ def parse_events(body: bytes | None, status: str) -> RecordingEvents:
     hls = _object(media.get("hls"))
     thumbnails = media.get("thumbnails")
     latest = media.get("latest_thumbnail")
+    renditions = _renditions(hls.get("renditions"))
+    folders = _thumbnail_folders(thumbnails) or _thumbnail_folders(latest)
+    realtime = "stage_arn" in data
     return RecordingEvents(
         status=status,
         started_at=_time(data.get("recording_started_at")),
@@ -84,7 +95,7 @@ def parse_events(body: bytes | None, status: str) -> RecordingEvents:
         hls_path=relative_path(hls.get("path"), DEFAULT_HLS_PATH),
         master_name=relative_path(hls.get("playlist"), DEFAULT_MASTER),
         byte_range_name=relative_path(hls["byte_range_playlist"], "") or None if "byte_range_playlist" in hls else None,
-        renditions=by_height(_renditions(hls.get("renditions"))),
+        renditions=by_height(renditions),
         thumbnails_path=relative_path(thumbnails.get("path"), DEFAULT_THUMBNAILS)
         if isinstance(thumbnails, dict)
         else None,
@@ -92,7 +103,41 @@ def parse_events(body: bytes | None, status: str) -> RecordingEvents:
         if isinstance(latest, dict)
         else None,
         from_file=True,
+        stage_arn=_text(data.get("stage_arn")),
+        session_id=_text(data.get("session_id")),
+        participant_id=_text(data.get("participant_id")),
+        thumbnail_folders=folders,
+        composite_hint=realtime
+        and (
+            any(r.height is not None for r in renditions)
+            or any(isinstance(t, dict) and isinstance(t.get("resolutions"), list) for t in (thumbnails, latest))
+        ),
     )
+
+
+def _thumbnail_folders(section: Any) -> tuple[str, ...]:
+    """RT thumbnail sub-folders: ``renditions[].path`` (participants) or ``resolutions[]`` as ``WxH``.
+
+    AWS documents the composite thumbnail folders as ``media/thumbnails/<WxH>/`` without the JSON
+    field names of ``resolutions[]`` items; ``width``/``height`` and ``resolution_*`` are both read.
+    """
+    if not isinstance(section, dict):
+        return ()
+    found: list[str] = []
+    for item in section.get("renditions") or []:
+        if isinstance(item, dict) and (path := relative_path(item.get("path"), "")):
+            found.append(path)
+    for item in section.get("resolutions") or []:
+        if isinstance(item, dict):
+            width = _int(item.get("width", item.get("resolution_width")))
+            height = _int(item.get("height", item.get("resolution_height")))
+            if width and height:
+                found.append(f"{width}x{height}")
+    return tuple(dict.fromkeys(found))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def by_height(renditions: list[Rendition]) -> tuple[Rendition, ...]:

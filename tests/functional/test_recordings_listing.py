@@ -124,6 +124,10 @@ def test_recording_json_has_the_api_field_names_and_master_facts(any_storage: St
         "byte_range": True,
         "renditions": [{"name": "720p30", "width": 1280, "height": 720}],
         "thumbnail_url": None,
+        "kind": "low-latency",
+        "stage_id": None,
+        "session_id": None,
+        "participant_id": None,
     }
     assert abs(datetime.fromisoformat(data["lastModified"]) - obj.last_modified) < timedelta(milliseconds=1)
 

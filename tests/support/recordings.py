@@ -357,3 +357,188 @@ def _dummy_ts(packets: int) -> bytes:
 
 def _dummy_jpeg(n: int) -> bytes:
     return b"\xff\xd8\xff\xe0" + f"fake thumbnail {n}".encode() + b"\xff\xd9"
+
+
+# --- IVS Real-Time (docs/ivs-recording-format.md §5) ---------------------------------------------
+
+RT_ACCOUNT = "123456789012"
+#: A composite rendition folder as AWS's doc draws it: name plus a hash suffix.
+COMPOSITE_RENDITIONS: tuple[RenditionSpec, ...] = (("720p30-abcdeABCDE12", 1280, 720),)
+
+
+@dataclass(frozen=True, slots=True)
+class FakeRealtimeRecording:
+    """A Real-Time recording as written: participant (``<stage>/<session>/<participant>/<ts>``) or composite."""
+
+    kind: Literal["real-time-participant", "real-time-composite"]
+    stage: str
+    session: str | None
+    participant: str | None
+    prefix: str  # no trailing slash
+    started_at: datetime
+    status: Status
+    keys: tuple[str, ...]
+
+    @property
+    def master_key(self) -> str:
+        return f"{self.prefix}/media/hls/multivariant.m3u8"
+
+    @property
+    def recording_id(self) -> str:
+        """What the listing (and the clips index) calls it: the folder of ``media/``."""
+        return self.prefix.rsplit("/", 1)[-1]
+
+
+def realtime_folder_name(t: datetime) -> str:
+    """IVS's participant timestamp folder, ``2024-01-01T12-00-55Z``."""
+    return _utc(t).strftime("%Y-%m-%dT%H-%M-%SZ")
+
+
+def write_fake_participant_recording(
+    storage: Writable,
+    *,
+    stage: str = "stageAbCd1234",
+    session: str = "st-Session0001",
+    participant: str = "partAAAA0001",
+    started_at: datetime,
+    status: Status = "ended",
+    segments: int = 3,
+    thumbnails: int = 2,
+    latest_thumbnail: bool = True,
+    extra_objects: int = 0,
+    events: bool = True,
+) -> FakeRealtimeRecording:
+    """One individual participant recording as RT-IND documents it: fMP4 ``high/`` rendition with
+    ``init-0.mp4``, 5-decimal ``EXTINF``, a PDT only at the start, no MEDIA-SEQUENCE, thumbnails
+    under ``media/thumbnails/high/N.jpg`` and ``media/latest_thumbnail/high/thumb.jpg``, events
+    with ``stage_arn``/``session_id``/``participant_id`` and no byte-range or resolution fields.
+    ``events=False`` writes no events files (a recording IVS has not described yet).
+    """
+    started = _utc(started_at).replace(microsecond=0)
+    prefix = f"{stage}/{session}/{participant}/{realtime_folder_name(started)}"
+    extra: dict[str, object] = {"session_id": session, "participant_id": participant}
+    keys = _write_realtime(
+        storage, prefix, stage, started, status, segments, thumbnails, latest_thumbnail, extra_objects, events,
+        renditions=(("high", None, None),), extra=extra,
+    )  # fmt: skip
+    return FakeRealtimeRecording("real-time-participant", stage, session, participant, prefix, started, status, keys)
+
+
+def write_fake_composite_recording(
+    storage: Writable,
+    *,
+    stage: str = "stageAbCd1234",
+    composition: str = "compAbCd1234",
+    destination: str = "destAbCd1234",
+    session: str | None = "st-Session0001",
+    started_at: datetime,
+    status: Status = "ended",
+    segments: int = 3,
+    thumbnails: int = 2,
+    latest_thumbnail: bool = True,
+    extra_objects: int = 0,
+) -> FakeRealtimeRecording:
+    """One composite recording at the default ``<stage>/<composition>/<destination>/composite``:
+    renditions with a hash suffix and ``resolution_*``, thumbnails by ``resolutions[]`` in
+    ``WxH`` folders (RT-COMP). AWS documents neither the composite's segment format nor its PDT;
+    this writes fMP4 with one PDT like the participant recording.
+    """
+    started = _utc(started_at).replace(microsecond=0)
+    prefix = f"{stage}/{composition}/{destination}/composite"
+    extra: dict[str, object] = {"session_id": session} if session else {}
+    keys = _write_realtime(
+        storage, prefix, stage, started, status, segments, thumbnails, latest_thumbnail, extra_objects, True,
+        renditions=COMPOSITE_RENDITIONS, extra=extra,
+    )  # fmt: skip
+    return FakeRealtimeRecording("real-time-composite", stage, session, None, prefix, started, status, keys)
+
+
+def _write_realtime(
+    storage: Writable,
+    prefix: str,
+    stage: str,
+    started: datetime,
+    status: Status,
+    segments: int,
+    thumbnails: int,
+    latest_thumbnail: bool,
+    extra_objects: int,
+    events: bool,
+    *,
+    renditions: tuple[RenditionSpec, ...],
+    extra: dict[str, object],
+) -> tuple[str, ...]:
+    written: list[str] = []
+    composite = any(h is not None for _n, _w, h in renditions)
+    thumb_folders = [f"{w}x{h}" for _n, w, h in renditions] if composite else [n for n, _w, _h in renditions]
+
+    def put(relative: str, body: bytes, content_type: str) -> None:
+        storage.put(f"{prefix}/{relative}", body, content_type)
+        written.append(f"{prefix}/{relative}")
+
+    seg_ms = [5637 + 11 * (n % 3) for n in range(segments)]  # RT segments vary around 6 s
+    duration_ms = None if status == "recording" else sum(seg_ms)
+
+    def doc(state: str) -> bytes:
+        hls: dict[str, object] = {"path": "media/hls", "playlist": "multivariant.m3u8"}
+        if duration_ms is not None and state != "started":
+            hls["duration_ms"] = duration_ms
+        hls["renditions"] = [
+            {"path": n, "playlist": "playlist.m3u8"}
+            | ({"resolution_width": w, "resolution_height": h} if w and h else {})
+            for n, w, h in renditions
+        ]
+        media: dict[str, object] = {"hls": hls}
+        thumbs: list[dict[str, object]] = [{"path": f} for f in thumb_folders]
+        if composite:
+            thumbs = [{"width": w, "height": h} for _n, w, h in renditions]
+        section = "resolutions" if composite else "renditions"
+        if thumbnails:
+            media["thumbnails"] = {"path": "media/thumbnails", section: thumbs}
+        if latest_thumbnail:
+            media["latest_thumbnail"] = {"path": "media/latest_thumbnail", section: thumbs}
+        body: dict[str, object] = {
+            "version": "v1",
+            "stage_arn": f"arn:aws:ivs:us-west-2:{RT_ACCOUNT}:stage/{stage}",
+            **extra,
+            "recording_started_at": _iso_z(started),
+            "recording_status": {
+                "started": "RECORDING_STARTED", "ended": "RECORDING_ENDED", "failed": "RECORDING_ENDED_WITH_FAILURE",
+            }[state],
+            "media": media,
+        }  # fmt: skip
+        if state != "started" and duration_ms is not None:
+            body["recording_ended_at"] = _iso_z(started + timedelta(milliseconds=duration_ms))
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    if events:
+        put("events/recording-started.json", doc("started"), JSON)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for name, width, height in renditions:
+        resolution = f",RESOLUTION={width}x{height}" if width and height else ""
+        inf = f'#EXT-X-STREAM-INF:BANDWIDTH=2500000,CODECS="avc1.42e01f,mp4a.40.2"{resolution}'
+        lines += [inf, f"{name}/playlist.m3u8"]
+    put("media/hls/multivariant.m3u8", ("\n".join(lines) + "\n").encode(), M3U8)
+    for name, _w, _h in renditions:
+        playlist = [
+            "#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:6", "#EXT-X-PLAYLIST-TYPE:VOD",
+            '#EXT-X-MAP:URI="init-0.mp4"', f"#EXT-X-PROGRAM-DATE-TIME:{_iso_z(started, ms=True)}",
+        ]  # fmt: skip
+        for n, ms in enumerate(seg_ms):
+            playlist += [f"#EXTINF:{ms / 1000:.5f},", f"{n}.mp4"]
+        if status != "recording":
+            playlist.append("#EXT-X-ENDLIST")
+        put(f"media/hls/{name}/playlist.m3u8", ("\n".join(playlist) + "\n").encode(), M3U8)
+        put(f"media/hls/{name}/init-0.mp4", b"\x00\x00\x00\x18ftypiso6", "video/mp4")
+        for n in range(segments):
+            put(f"media/hls/{name}/{n}.mp4", b"\x00\x00\x00\x10moof" + bytes(8), "video/mp4")
+        for n in range(extra_objects):
+            put(f"media/hls/{name}/extra{n}.bin", b"x", "application/octet-stream")
+    for folder in thumb_folders:
+        for n in range(thumbnails):
+            put(f"media/thumbnails/{folder}/{n + 1}.jpg", _dummy_jpeg(n), "image/jpeg")
+        if latest_thumbnail:
+            put(f"media/latest_thumbnail/{folder}/thumb.jpg", _dummy_jpeg(thumbnails), "image/jpeg")
+    if events and status != "recording":
+        put(f"events/recording-{status}.json", doc(status), JSON)
+    return tuple(written)
