@@ -14,7 +14,7 @@ from infra.cdn import create_cdn
 from infra.config import load_settings
 from infra.export import create_export
 from infra.functions import create_functions, create_jobs, lambda_code
-from infra.ivs import create_channel
+from infra.ivs import create_channel, create_stage
 from infra.routes import CLIP_MANIFEST, GET_CLIPS, GET_RECORDINGS
 from infra.storage import create_storage, grant_cdn_read
 from infra.studio import deploy_studio, readable_keys, studio_files
@@ -25,6 +25,9 @@ studio = studio_files(ROOT, settings)
 
 # Storage: recordings and clips in one private bucket.
 storage = create_storage(settings)
+# IVS Real-Time (optional): a stage recording its participants under <stage_id>/, read and served like ivs/.
+stage = create_stage(settings, storage) if settings.create_ivs_stage else None
+storage = stage.storage if stage is not None else storage
 
 # CDN: the only reader of the bucket; viewers fetch playlists and segments (and the studio) from here.
 cdn = create_cdn(storage, settings, with_studio=bool(studio))
@@ -36,7 +39,7 @@ api_origins = allowed_origins(settings, [cdn.url])
 # Functions: one per route, sharing one archive of handlers/, clipping/ and build/deps.
 code = lambda_code(ROOT, settings)
 functions = create_functions(settings, storage, cdn.url, code, api_origins)
-functions += create_export(settings, storage, cdn.url, code, ROOT, api_origins)  # MP4 export (mp4export:enabled)
+functions += create_export(settings, storage, cdn.url, code, ROOT, api_origins)  # MP4 export (mp4Export)
 
 # Scheduled functions: the sweep that removes expired clips.
 jobs = create_jobs(settings, storage, cdn.url, code, api_origins)
@@ -63,3 +66,5 @@ if channel is not None:
     pulumi.export("ivs_ingest_endpoint", channel.channel.ingest_endpoint)
     pulumi.export("ivs_playback_url", channel.channel.playback_url)
     pulumi.export("ivs_stream_key", channel.stream_key)
+if stage is not None:
+    pulumi.export("ivs_stage_arn", stage.arn)

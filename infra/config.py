@@ -104,6 +104,8 @@ class Settings:
     ivs_latency_mode: str = "LOW"
     ivs_thumbnail_interval_seconds: int = 60
     ivs_reconnect_window_seconds: int = 60
+    #: An IVS Real-Time stage recording every participant into the bucket (under ``<stage_id>/``).
+    create_ivs_stage: bool = False
     # Web studio (optional): served by the CDN when the directory exists
     studio_dir: str = "studio"
 

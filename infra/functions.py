@@ -40,11 +40,18 @@ class ScheduledFunction:
     rule: aws.cloudwatch.EventRule
 
 
-def s3_access(route: Route | Job, settings: Settings) -> S3Access:
-    """The route's areas as this stack's prefixes: each function reaches only what it declares."""
+def s3_access(route: Route | Job, settings: Settings, stage_prefix: str = "") -> S3Access:
+    """The route's areas as this stack's prefixes: each function reaches only what it declares.
+
+    A Real-Time stage's ``<stage_id>/`` prefix is read with the recordings, never written.
+    """
     prefixes: dict[Area, str] = {"recordings": settings.recordings_prefix, "clips": settings.clips_prefix}
+    reads: dict[Area, tuple[str, ...]] = {
+        "recordings": (settings.recordings_prefix, stage_prefix) if stage_prefix else (settings.recordings_prefix,),
+        "clips": (settings.clips_prefix,),
+    }
     return S3Access(
-        read=tuple(prefixes[a] for a in route.reads),
+        read=tuple(p for a in route.reads for p in reads[a]),
         write=tuple(prefixes[a] for a in route.writes),
         delete=tuple(prefixes[a] for a in route.deletes),
         event_bus_arn=settings.event_bus_arn if route.publishes_events else "",
@@ -81,7 +88,10 @@ def environment(
         "STORAGE_URL": storage.url,
         "PUBLIC_BASE_URL": public_base_url,
         "CLIPS_PREFIX": settings.clips_prefix,
-        "RECORDINGS_PREFIX": settings.recordings_prefix,
+        # With a stage: "ivs/,<stage_id>/" (the handlers list and clip Real-Time recordings there too).
+        "RECORDINGS_PREFIX": settings.recordings_prefix
+        if storage.realtime_prefix is None
+        else pulumi.Output.concat(settings.recordings_prefix, ",", storage.realtime_prefix),
         "MAX_CLIP_SECONDS": str(settings.max_clip_seconds),
         "CORS_ALLOW_ORIGINS": pulumi.Output.all(*origins).apply(",".join),
         "LOG_LEVEL": settings.log_level,
@@ -153,12 +163,11 @@ def _function(
         retention_in_days=settings.log_retention_days,
     )
     role = aws.iam.Role(f"{route.name}-role", assume_role_policy=lambda_assume_role())
-    access = s3_access(route, settings)
     policy = aws.iam.RolePolicy(
         f"{route.name}-access",
         role=role.id,
-        policy=pulumi.Output.all(storage.arn, log_group.arn).apply(
-            lambda arns: function_policy(arns[0], access, arns[1])
+        policy=pulumi.Output.all(storage.arn, log_group.arn, storage.realtime_prefix or "").apply(
+            lambda arns: function_policy(arns[0], s3_access(route, settings, arns[2]), arns[1])
         ),
     )
     function = aws.lambda_.Function(

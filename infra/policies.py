@@ -127,14 +127,45 @@ class CdnReader:
         )
 
 
+IVS_SERVICE = "ivs.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class IvsWriter:
+    """IVS Real-Time writing a stage's recordings: the service, its prefix, and the stage's account.
+
+    CreateStorageConfiguration "will modify the S3 bucketPolicy of the provided bucket" so that IVS
+    may write (AWS's API reference); AWS does not publish that statement's text. This grant is
+    the stack's own equivalent, kept in the policy the stack manages so an update never drops it:
+    ``s3:PutObject`` for the IVS service, on the stage's prefix only, from the stage's account only.
+    """
+
+    prefix: str
+    account: str
+
+    @classmethod
+    def for_stage(cls, stage_arn: str, prefix: str) -> IvsWriter:
+        parts = stage_arn.split(":")
+        if len(parts) < 6 or not parts[4].isdigit():
+            raise ValueError(f"not a stage ARN: {stage_arn!r}")
+        return cls(prefix=prefix, account=parts[4])
+
+
 #: The statements this stack puts in a bucket policy; on re-runs they replace themselves.
-OWN_SIDS = frozenset({"CloudFrontReadsMedia", "CloudFrontReadsStudio", "DenyInsecureTransport"})
+OWN_SIDS = frozenset(
+    {"CloudFrontReadsMedia", "CloudFrontReadsStudio", "IvsRealTimeWritesRecordings", "DenyInsecureTransport"}
+)
 
 
 def bucket_statements(
-    bucket_arn: str, read_prefixes: tuple[str, ...], reader: CdnReader, extra_keys: tuple[str, ...] = ()
+    bucket_arn: str,
+    read_prefixes: tuple[str, ...],
+    reader: CdnReader,
+    extra_keys: tuple[str, ...] = (),
+    writers: tuple[IvsWriter, ...] = (),
 ) -> list[Statement]:
-    """CloudFront may read the served prefixes (and ``extra_keys``); nobody may use the bucket without TLS."""
+    """CloudFront may read the served prefixes (and ``extra_keys``), IVS Real-Time may write its
+    stages' prefixes (``writers``); nobody may use the bucket without TLS."""
 
     def allow(sid: str, resources: list[str]) -> Statement:
         statement: Statement = {
@@ -151,6 +182,17 @@ def bucket_statements(
     statements = [allow("CloudFrontReadsMedia", objects(bucket_arn, read_prefixes))]
     if extra_keys:
         statements.append(allow("CloudFrontReadsStudio", [f"{bucket_arn}/{key}" for key in extra_keys]))
+    for account in sorted({w.account for w in writers}):
+        statements.append(
+            {
+                "Sid": "IvsRealTimeWritesRecordings",
+                "Effect": "Allow",
+                "Principal": {"Service": IVS_SERVICE},
+                "Action": "s3:PutObject",
+                "Resource": objects(bucket_arn, tuple(w.prefix for w in writers if w.account == account)),
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
     statements.append(
         {
             "Sid": "DenyInsecureTransport",
@@ -165,10 +207,14 @@ def bucket_statements(
 
 
 def bucket_policy(
-    bucket_arn: str, read_prefixes: tuple[str, ...], reader: CdnReader, extra_keys: tuple[str, ...] = ()
+    bucket_arn: str,
+    read_prefixes: tuple[str, ...],
+    reader: CdnReader,
+    extra_keys: tuple[str, ...] = (),
+    writers: tuple[IvsWriter, ...] = (),
 ) -> str:
     """The policy of a bucket this stack owns: only its own statements."""
-    return document(*bucket_statements(bucket_arn, read_prefixes, reader, extra_keys))
+    return document(*bucket_statements(bucket_arn, read_prefixes, reader, extra_keys, writers))
 
 
 def merged_bucket_policy(
@@ -177,6 +223,7 @@ def merged_bucket_policy(
     read_prefixes: tuple[str, ...],
     reader: CdnReader,
     extra_keys: tuple[str, ...] = (),
+    writers: tuple[IvsWriter, ...] = (),
 ) -> str:
     """An existing bucket's policy with every statement it has (IVS's grant, say) plus ours.
 
@@ -186,4 +233,4 @@ def merged_bucket_policy(
     if existing and existing.strip():
         found = json.loads(existing).get("Statement", [])
         kept = [s for s in (found if isinstance(found, list) else [found]) if s.get("Sid") not in OWN_SIDS]
-    return document(*kept, *bucket_statements(bucket_arn, read_prefixes, reader, extra_keys))
+    return document(*kept, *bucket_statements(bucket_arn, read_prefixes, reader, extra_keys, writers))

@@ -16,7 +16,7 @@ import pulumi_aws as aws
 
 from handlers.web import cors
 from infra.config import Settings, SettingsError
-from infra.policies import CdnReader, bucket_policy, merged_bucket_policy
+from infra.policies import CdnReader, IvsWriter, bucket_policy, merged_bucket_policy
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class Storage:
     public_access_block: aws.s3.BucketPublicAccessBlock | None
     #: The policy the bucket has now (JSON text), for an existing bucket; None for ours.
     existing_policy: pulumi.Output[str] | None = None
+    #: An IVS Real-Time stage's recording prefix (``<stage_id>/``) when the stack creates a stage.
+    realtime_prefix: pulumi.Output[str] | None = None
+    #: The stage whose recordings IVS writes under ``realtime_prefix`` (for the write grant's account).
+    realtime_writer_arn: pulumi.Output[str] | None = None
 
     @property
     def url(self) -> pulumi.Output[str]:
@@ -112,8 +116,15 @@ def create_storage(settings: Settings) -> Storage:
 
 
 def served_prefixes(settings: Settings) -> tuple[str, ...]:
-    """What viewers may fetch: recordings (segments the clips point at) and clip playlists."""
+    """What viewers may fetch: recordings (segments the clips point at) and clip playlists.
+
+    With a Real-Time stage, its ``<stage_id>/`` prefix is served too (added once the id is known).
+    """
     return (settings.recordings_prefix, settings.clips_prefix)
+
+
+def _with_stage(prefixes: tuple[str, ...], stage_prefix: str) -> tuple[str, ...]:
+    return (*prefixes, stage_prefix) if stage_prefix else prefixes
 
 
 def grant_cdn_read(
@@ -128,14 +139,21 @@ def grant_cdn_read(
     On an existing bucket the policy keeps the owner's statements, and ``destroy`` leaves it in place
     (deleting it would delete theirs too).
     """
-    prefixes = served_prefixes(settings)
+    base = served_prefixes(settings)
+    stage = pulumi.Output.all(storage.realtime_prefix or "", storage.realtime_writer_arn or "")
+
+    def writers(stage_prefix: str, stage_arn: str) -> tuple[IvsWriter, ...]:
+        return (IvsWriter.for_stage(stage_arn, stage_prefix),) if stage_prefix else ()
+
     if storage.existing_policy is not None:
-        document = pulumi.Output.all(storage.arn, reader, storage.existing_policy).apply(
-            lambda args: merged_bucket_policy(args[2], args[0], prefixes, args[1], extra_keys)
+        document = pulumi.Output.all(storage.arn, reader, storage.existing_policy, stage).apply(
+            lambda args: merged_bucket_policy(
+                args[2], args[0], _with_stage(base, args[3][0]), args[1], extra_keys, writers(*args[3])
+            )
         )
     else:
-        document = pulumi.Output.all(storage.arn, reader).apply(
-            lambda args: bucket_policy(args[0], prefixes, args[1], extra_keys)
+        document = pulumi.Output.all(storage.arn, reader, stage).apply(
+            lambda args: bucket_policy(args[0], _with_stage(base, args[2][0]), args[1], extra_keys, writers(*args[2]))
         )
     depends = [storage.public_access_block] if storage.public_access_block is not None else []
     return aws.s3.BucketPolicy(

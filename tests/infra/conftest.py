@@ -51,6 +51,9 @@ EXISTING_MANAGED: dict[str, Any] = {"existingBucketName": harness.EXISTING_BUCKE
 # The cache settings at their edges: playlists not cached at all, segments for an hour.
 CACHE_EDGES: dict[str, Any] = {"playlistCacheSeconds": 0, "segmentCacheSeconds": 3600}
 
+# An IVS Real-Time stage recording into the stack's own bucket.
+IVS_STAGE: dict[str, Any] = {"createIvsStage": True}
+
 # An existing bucket in another region than the stack's.
 FOREIGN_BUCKET: dict[str, Any] = {"existingBucketName": harness.FOREIGN_BUCKET}
 
@@ -74,6 +77,7 @@ VARIANTS: Mapping[str, dict[str, Any]] = {
     "existing-managed": EXISTING_MANAGED,
     "cache-edges": CACHE_EDGES,
     "foreign-bucket": FOREIGN_BUCKET,
+    "ivs-stage": IVS_STAGE,
     "stack-dev": stack_file_config("dev"),
     "stack-prod": stack_file_config("prod"),
 }

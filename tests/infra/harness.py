@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "ivs-clip-manifest"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
+STAGE_ID = "AbCdEfGh1234"
+STAGE_ARN = f"arn:aws:ivs:{REGION}:{ACCOUNT}:stage/{STAGE_ID}"
 API_ID = "a1b2c3d4e5"
 API_ENDPOINT = f"https://{API_ID}.execute-api.{REGION}.amazonaws.com"
 EXECUTION_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}"
@@ -93,6 +95,13 @@ def _outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
         return {"arn": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{name}-0a1b2c3", "name": f"{name}-0a1b2c3"}
     if typ == "aws:ivs/recordingConfiguration:RecordingConfiguration":
         return {"arn": f"arn:aws:ivs:{REGION}:{ACCOUNT}:recording-configuration/rc1"}
+    if typ == "aws:cloudformation/stack:Stack":  # the IVS Real-Time stage's template outputs
+        return {
+            "outputs": {
+                "StageArn": STAGE_ARN,
+                "StorageConfigurationArn": f"arn:aws:ivs:{REGION}:{ACCOUNT}:storage-configuration/sc1",
+            }
+        }
     if typ == "aws:ivs/channel:Channel":
         return {
             "arn": f"arn:aws:ivs:{REGION}:{ACCOUNT}:channel/ch1",
@@ -278,4 +287,5 @@ STAGE = "aws:apigatewayv2/stage:Stage"
 AUTHORIZER = "aws:apigatewayv2/authorizer:Authorizer"
 IVS_RECORDING = "aws:ivs/recordingConfiguration:RecordingConfiguration"
 IVS_CHANNEL = "aws:ivs/channel:Channel"
+CFN_STACK = "aws:cloudformation/stack:Stack"
 BUCKET_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
