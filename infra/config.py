@@ -59,6 +59,8 @@ MAX_CACHE_SECONDS = 31_536_000
 
 #: Key prefix of the web studio's files in the bucket (its page is also served as ``index.html``).
 STUDIO_PREFIX = "studio/"
+#: Key prefix of function archives too large to upload directly (the MP4 worker's): never served.
+CODE_PREFIX = "lambda-code/"
 
 
 class SettingsError(pulumi.RunError, ValueError):
@@ -93,6 +95,9 @@ class Settings:
     # Clip lifecycle
     default_clip_ttl_seconds: int = 0  # 0: clips do not expire unless a request says so
     event_bus_arn: str = ""  # EventBridge bus for Clip Created/Deleted/Expired/Promoted; empty: none
+    # MP4 export: POST /clips/{clip_id}/mp4 and its ffmpeg worker (needs build/deps-export)
+    mp4_export: bool = True
+    mp4_export_deps_dir: str = "build/deps-export"
     # API
     throttling_burst_limit: int = 100
     throttling_rate_limit: int = 50
@@ -149,10 +154,11 @@ class Settings:
             "playlistCacheSeconds must be below segmentCacheSeconds: playlists must expire first",
         )
         for key, prefix in (("recordingsPrefix", self.recordings_prefix), ("clipsPrefix", self.clips_prefix)):
-            _check(
-                not (prefix.startswith(STUDIO_PREFIX) or STUDIO_PREFIX.startswith(prefix)),
-                f"{key} must not overlap {STUDIO_PREFIX!r}, where the web studio is served from",
-            )
+            for reserved, what in ((STUDIO_PREFIX, "the web studio is served from"), (CODE_PREFIX, "code is kept")):
+                _check(
+                    not (prefix.startswith(reserved) or reserved.startswith(prefix)),
+                    f"{key} must not overlap {reserved!r}, where {what}",
+                )
 
     @property
     def jwt_enabled(self) -> bool:

@@ -3,10 +3,11 @@
 The worker (``handlers.mp4_worker.handler``) runs ffmpeg, so it has its own archive (the API
 archive plus ``build/deps-export``: imageio-ffmpeg's wheel for the stack's architecture) and its
 own size. The archive is ~61 MB zipped (arm64; 68 MB x86_64), over Lambda's 50 MB direct-upload
-limit, so it goes through a private code bucket. Opt-in per stack (``pulumi config set
-mp4export:enabled true``; ``mp4export:depsDir`` moves ``build/deps-export``) because it needs that
-extra build step (``python -m infra.export --arch arm64``) and a deploy must not silently ship a
-worker without ffmpeg.
+limit, so it goes through the bucket, under :data:`CODE_PREFIX` (which nobody else reads: the CDN
+serves only the recordings, clips and studio prefixes), named by its content digest so that new code
+is a new key and Lambda takes it. On by default (``mp4Export``; ``mp4ExportDepsDir``
+moves ``build/deps-export``); ``make build-lambda`` builds the worker's deps with the API's, and a
+deploy refuses to ship a worker without ffmpeg for the stack's architecture.
 
 Sizing (the core's measurements, ``bench/mp4.py``): ~31 MB Python + ~39 MB ffmpeg peak RSS, plus
 S3 multipart buffers (4 x 16 MiB) and boto3: 512 MB leaves ample room and is CPU enough for a
@@ -36,8 +37,9 @@ from infra.archive import (
     asset_archive,
     build_info_path,
     dependency_files,
+    digest,
 )
-from infra.config import Settings
+from infra.config import CODE_PREFIX, Settings
 from infra.functions import DeployedFunction, _under_mocks, deps_dir, environment
 from infra.policies import S3Access, document, function_policy, lambda_assume_role, objects
 from infra.routes import Route
@@ -66,10 +68,6 @@ MP4_ROUTE = Route(
 )
 WORKER_NAME = "mp4export"
 WORKER_HANDLER = "handlers.mp4_worker.handler"
-
-
-def enabled() -> bool:
-    return bool(pulumi.Config("mp4export").get_bool("enabled"))
 
 
 def ephemeral_mb(max_seconds: float = DEFAULT_MP4_MAX_SECONDS, bits_per_second: int = TOP_BITS_PER_SECOND) -> int:
@@ -150,11 +148,11 @@ def check_export_dependencies(export_deps: Path, architecture: str) -> None:
         raise MissingDependencies(f"{binaries} holds no {FFMPEG_BINARY[architecture]} binary: {fix}")
 
 
-def worker_code(root: Path, settings: Settings) -> pulumi.AssetArchive:
-    export_deps = root / (pulumi.Config("mp4export").get("depsDir") or EXPORT_DEPS_DIR)
+def worker_files(root: Path, settings: Settings) -> dict[str, Path]:
+    export_deps = root / settings.mp4_export_deps_dir
     if not _under_mocks():
         check_export_dependencies(export_deps, settings.lambda_architecture)
-    return asset_archive(export_archive_files(root, deps_dir(root, settings), export_deps))
+    return export_archive_files(root, deps_dir(root, settings), export_deps)
 
 
 # Resources ------------------------------------------------------------------------------------
@@ -168,26 +166,6 @@ def _log_group(name: str, settings: Settings) -> aws.cloudwatch.LogGroup:
     )
 
 
-def _code_bucket() -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
-    """Private and versioned, for the worker's archive only (too large to upload to Lambda directly).
-
-    Versioned so each new archive has a new version id, which is what makes Lambda take the new code.
-    """
-    bucket = aws.s3.Bucket("mp4export-code", force_destroy=True)
-    versioning = aws.s3.BucketVersioning(
-        "mp4export-code-versions", bucket=bucket.id, versioning_configuration={"status": "Enabled"}
-    )
-    aws.s3.BucketPublicAccessBlock(
-        "mp4export-code-private",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-    )
-    return bucket, versioning
-
-
 def create_worker(
     settings: Settings, storage: Storage, variables: dict[str, pulumi.Input[str]], root: Path
 ) -> aws.lambda_.Function:
@@ -198,13 +176,12 @@ def create_worker(
         role=role.id,
         policy=pulumi.Output.all(storage.arn, log_group.arn).apply(lambda a: worker_policy(a[0], settings, a[1])),
     )
-    bucket, versioning = _code_bucket()
+    files = worker_files(root, settings)
     code = aws.s3.BucketObjectv2(
         f"{WORKER_NAME}-archive",
-        bucket=bucket.id,
-        key="mp4export.zip",
-        source=worker_code(root, settings),
-        opts=pulumi.ResourceOptions(depends_on=[versioning]),
+        bucket=storage.name,
+        key=f"{CODE_PREFIX}{WORKER_NAME}-{digest(files)[:16]}.zip",
+        source=asset_archive(files),
     )
     worker = aws.lambda_.Function(
         WORKER_NAME,
@@ -216,9 +193,8 @@ def create_worker(
         memory_size=WORKER_MEMORY_MB,
         timeout=WORKER_TIMEOUT_SECONDS,
         ephemeral_storage={"size": ephemeral_mb()},
-        s3_bucket=bucket.id,
+        s3_bucket=storage.name,
         s3_key=code.key,
-        s3_object_version=code.version_id,
         environment={"variables": variables},
         logging_config={"log_format": "Text", "log_group": log_group.name},
         opts=pulumi.ResourceOptions(depends_on=[policy, log_group]),
@@ -243,7 +219,7 @@ def create_export(
     cors_origins: Sequence[pulumi.Input[str]] | None = None,
 ) -> list[DeployedFunction]:
     """The worker and the route's API function; the API function goes into ``create_api`` like the others."""
-    if not enabled():
+    if not settings.mp4_export:
         return []
     variables = environment(settings, storage, public_base_url, cors_origins)
     worker = create_worker(settings, storage, variables, root)
@@ -296,8 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=sorted(PLATFORMS), default="arm64")
     parser.add_argument("--python-version", default="3.12")
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--target", default=EXPORT_DEPS_DIR, help="relative to --root (the stack's mp4ExportDepsDir)")
     args = parser.parse_args(argv)
-    target = args.root / EXPORT_DEPS_DIR
+    target = args.root / args.target
     shutil.rmtree(target, ignore_errors=True)
     build_info_path(target).unlink(missing_ok=True)
     subprocess.run(pip_command(target, args.arch, args.python_version, args.root / REQUIREMENTS), check=True)

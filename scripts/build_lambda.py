@@ -55,12 +55,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--stack", help="take --arch and --python-version from Pulumi.<stack>.yaml")
     parser.add_argument("--print-target", action="store_true", help="print architecture/python-version, build nothing")
     parser.add_argument(
+        "--no-export", dest="with_export", action="store_false", help="skip the MP4 export worker's deps (ffmpeg)"
+    )
+    parser.add_argument(
         "--pip-python", default=sys.executable, help="the interpreter that runs pip (default: this one)"
     )
     args = parser.parse_args(argv)
     args.region = os.environ.get("AWS_REGION", "")
+    args.export_target = "build/deps-export"
     if args.stack:
-        args.arch, args.python_version, args.region = stack_target(ROOT / f"Pulumi.{args.stack}.yaml")
+        stack_file = ROOT / f"Pulumi.{args.stack}.yaml"
+        args.arch, args.python_version, args.region = stack_target(stack_file)
+        exported = stack_file_settings(stack_file, PROJECT)
+        args.with_export = args.with_export and exported.mp4_export
+        args.export_target = exported.mp4_export_deps_dir
     return args
 
 
@@ -111,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     strip_scripts(args.target)
     build_info_path(args.target).write_text(info.to_json())
     print(f"built {args.target} for {info.platform}, Python {args.python_version}")
+    if args.with_export:
+        # The MP4 export worker's own archive adds imageio-ffmpeg (its ffmpeg binary) for the architecture.
+        from infra import export
+
+        export.main(["--arch", args.arch, "--python-version", args.python_version, "--target", args.export_target])
     return 0
 
 

@@ -15,6 +15,7 @@ ROUTE_TO_FUNCTION = {
     "GET /clips/{clip_id}": "getclip",
     "DELETE /clips/{clip_id}": "deleteclip",
     "POST /clips/{clip_id}/promote": "promoteclip",
+    "POST /clips/{clip_id}/mp4": "clipmp4",
 }
 
 
@@ -53,6 +54,7 @@ def test_invoke_permissions_are_scoped_to_each_route(stack: h.Recorded) -> None:
         "getclip-0a1b2c3": f"{h.EXECUTION_ARN}/*/GET/clips/{{clip_id}}",
         "deleteclip-0a1b2c3": f"{h.EXECUTION_ARN}/*/DELETE/clips/{{clip_id}}",
         "promoteclip-0a1b2c3": f"{h.EXECUTION_ARN}/*/POST/clips/{{clip_id}}/promote",
+        "clipmp4-0a1b2c3": f"{h.EXECUTION_ARN}/*/POST/clips/{{clip_id}}/mp4",
     }
 
 

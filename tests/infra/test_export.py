@@ -1,4 +1,4 @@
-"""The MP4 export on mocks: the worker's size and archive, least-privilege access, the route (mp4export:enabled)."""
+"""The MP4 export on mocks: the worker's size and archive, least-privilege access, the route (on by default)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,13 @@ def fake_export_deps(root: Path, arch: str) -> Path:
 @pytest.fixture(scope="module")
 def stacks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     root = tmp_path_factory.mktemp("export-deps")
-    base = {"lambdaDepsDir": str(h.fake_deps_dir()), "studioDir": "", "mp4export:enabled": "true"}
-    return {
-        arch: _run_variant({**base, "lambdaArchitecture": arch, "mp4export:depsDir": str(fake_export_deps(root, arch))})
+    base = {"lambdaDepsDir": str(h.fake_deps_dir()), "studioDir": ""}
+    reports = {
+        arch: _run_variant({**base, "lambdaArchitecture": arch, "mp4ExportDepsDir": str(fake_export_deps(root, arch))})
         for arch in ("arm64", "x86_64")
     }
+    reports["off"] = _run_variant({**base, "mp4Export": False})
+    return reports
 
 
 def named(report: dict[str, Any], typ: str, name: str) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def test_the_worker_is_sized_for_the_export(stacks: dict[str, dict[str, Any]], a
     assert worker["architectures"] == [arch]
     assert (worker["memorySize"], worker["timeout"]) == (WORKER_MEMORY_MB, 900)
     assert worker["ephemeralStorage"] == {"size": ephemeral_mb()}
-    assert "code" not in worker and worker["s3Key"] == "mp4export.zip"  # too large to upload directly
+    assert "code" not in worker and worker["s3Key"].startswith("lambda-code/mp4export-")  # too large to upload
 
 
 def test_tmp_holds_the_longest_windows_segments_and_mp4() -> None:
@@ -122,8 +124,14 @@ def test_the_route_is_on_the_api_and_async_events_are_not_retried(stacks: dict[s
     assert config["maximumRetryAttempts"] == 0
 
 
-def test_export_is_off_unless_enabled(stack: h.Recorded) -> None:
-    assert not [r for r in stack.of_type(h.FUNCTION) if r.name in ("mp4export", "clipmp4")]
+def test_the_export_is_on_by_default(stack: h.Recorded) -> None:
+    assert {r.name for r in stack.of_type(h.FUNCTION)} >= {"mp4export", "clipmp4"}
+
+
+def test_a_stack_may_turn_the_export_off(stacks: dict[str, dict[str, Any]]) -> None:
+    functions = {r["name"] for r in h.reported(stacks["off"], h.FUNCTION)}
+    routes = {r["inputs"]["routeKey"] for r in h.reported(stacks["off"], h.ROUTE)}
+    assert not functions & {"mp4export", "clipmp4"} and "POST /clips/{clip_id}/mp4" not in routes
 
 
 def test_the_export_deps_check_wants_ffmpeg_for_the_stacks_architecture(tmp_path: Path) -> None:
@@ -165,3 +173,22 @@ def test_the_export_requirements_pin_imageio_ffmpeg() -> None:
         ln for ln in (h.ROOT / "requirements-lambda-export.txt").read_text().splitlines() if not ln.startswith("#")
     ]
     assert [ln for ln in lines if ln.strip()] == ["imageio-ffmpeg==0.8.1"]
+
+
+def _build_lambda_module() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_lambda_cli", h.ROOT / "scripts" / "build_lambda.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_build_lambda_also_builds_the_export_workers_deps_for_a_stack() -> None:
+    args = _build_lambda_module().parse_args(["--stack", "dev"])
+    assert (args.with_export, args.export_target) == (True, "build/deps-export")
+
+
+def test_the_export_deps_can_be_skipped() -> None:
+    assert _build_lambda_module().parse_args(["--stack", "dev", "--no-export"]).with_export is False

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from infra.export import MP4_ROUTE
 from infra.routes import JOBS, ROUTES
 from tests.infra import harness as h
 from tests.infra.conftest import CORS_ORIGINS
@@ -19,7 +20,10 @@ HANDLERS = {
     "deleteclip": "handlers.clip_by_id.handler",
     "promoteclip": "handlers.promote_clip.handler",
     "sweepexpired": "handlers.sweep_expired.handler",
+    "clipmp4": "handlers.clip_mp4.handler",
 }
+#: The MP4 export worker: sized for ffmpeg, with its own archive (see tests/infra/test_export.py).
+WORKER = {"mp4export": "handlers.mp4_worker.handler"}
 
 
 def functions(stack: h.Recorded) -> dict[str, dict[str, Any]]:
@@ -27,7 +31,7 @@ def functions(stack: h.Recorded) -> dict[str, dict[str, Any]]:
 
 
 def test_there_is_one_function_per_route_and_job_with_its_handler(stack: h.Recorded) -> None:
-    assert {name: f["handler"] for name, f in functions(stack).items()} == HANDLERS
+    assert {name: f["handler"] for name, f in functions(stack).items()} == {**HANDLERS, **WORKER}
 
 
 @pytest.mark.parametrize("name", sorted(HANDLERS))
@@ -44,14 +48,15 @@ def test_function_runs_python_312_or_newer_on_arm64(stack: h.Recorded, name: str
     assert function["architectures"] == ["arm64"]
 
 
-def test_all_functions_share_one_code_archive(stack: h.Recorded) -> None:
-    archives = [{name: asset.path for name, asset in f["code"].assets.items()} for f in functions(stack).values()]
+def test_all_api_and_job_functions_share_one_code_archive(stack: h.Recorded) -> None:
+    found = functions(stack)
+    archives = [{name: asset.path for name, asset in found[f]["code"].assets.items()} for f in sorted(HANDLERS)]
     assert archives[0] and archives[1:] == [archives[0]] * (len(HANDLERS) - 1)
 
 
 def test_each_function_has_its_own_role(stack: h.Recorded) -> None:
     roles = {name: f["role"] for name, f in functions(stack).items()}
-    assert len(set(roles.values())) == len(HANDLERS)
+    assert len(set(roles.values())) == len(HANDLERS) + len(WORKER)
     assert all(role.endswith(f"role/{name}-role-0a1b2c3") for name, role in roles.items())
 
 
@@ -87,12 +92,13 @@ def test_environment_tells_the_handlers_where_data_lives_and_how_to_serve_it(sta
         "THUMBNAIL_INTERVAL_SECONDS": "60",
         "EVENT_BUS_NAME": "",
     }
-    for function in functions(stack).values():
-        assert function["environment"]["variables"] == expected
+    for name, function in functions(stack).items():
+        extra = {"MP4_FUNCTION_NAME": "mp4export-0a1b2c3"} if name == "clipmp4" else {}
+        assert function["environment"]["variables"] == {**expected, **extra}
 
 
 def test_route_and_job_tables_name_every_function() -> None:
-    assert {spec.name for spec in (*ROUTES, *JOBS)} == set(HANDLERS)
+    assert {spec.name for spec in (*ROUTES, *JOBS, MP4_ROUTE)} == set(HANDLERS)
 
 
 def test_the_sweep_runs_on_its_own_schedule_and_only_that_rule_invokes_it(stack: h.Recorded) -> None:

@@ -85,11 +85,14 @@ def test_function_writes_logs_only_to_its_own_log_group(stack: h.Recorded, funct
     assert resources(actions["logs:PutLogEvents"]) == {f"{LOG_GROUP_ARN}/{function}:*"}
 
 
-def test_only_the_delete_function_and_the_sweep_may_delete_and_only_clips(stack: h.Recorded) -> None:
+def test_only_the_delete_function_and_the_sweep_may_delete_clips_and_the_export_worker_only_mp4s(
+    stack: h.Recorded,
+) -> None:
     deleters = {f.name for f in stack.of_type(h.FUNCTION) if "s3:DeleteObject" in by_action(stack, f.name)}
-    assert deleters == {"deleteclip", "sweepexpired"}
-    for function in deleters:
+    assert deleters == {"deleteclip", "sweepexpired", "mp4export"}
+    for function in ("deleteclip", "sweepexpired"):
         assert resources(by_action(stack, function)["s3:DeleteObject"]) == {f"{BUCKET_ARN}/clips/*"}
+    assert resources(by_action(stack, "mp4export")["s3:DeleteObject"]) == {f"{BUCKET_ARN}/clips/*.mp4"}
 
 
 def test_getting_a_clip_only_reads_clips(stack: h.Recorded) -> None:
@@ -121,7 +124,7 @@ def test_no_policy_uses_a_wildcard_action_or_resource(stack: h.Recorded) -> None
 def test_parliament_finds_nothing_in_any_policy_of_the_stack(stack: h.Recorded) -> None:
     """Identity policies and the bucket policy; trust policies have no Resource, which parliament rejects."""
     policies = [r.inputs["policy"] for r in (*stack.of_type(h.ROLE_POLICY), stack.one(h.BUCKET_POLICY))]
-    assert len(policies) == 8  # seven functions (six routes and the sweep) and the bucket
+    assert len(policies) == 10  # nine functions (seven routes, the sweep, the export worker) and the bucket
     findings = {p: [f.issue for f in parliament.analyze_policy_string(p).findings] for p in policies}
     assert {p: f for p, f in findings.items() if f} == {}
 

@@ -67,7 +67,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     arch = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}[__import__("platform").machine()]
     script = h.ROOT / "scripts" / "build_lambda.py"
     result = subprocess.run(
-        [sys.executable, str(script), "--arch", arch, "--python-version", HOST_PYTHON, "--target", str(deps)],
+        [
+            sys.executable,
+            str(script),
+            "--arch",
+            arch,
+            "--python-version",
+            HOST_PYTHON,
+            "--target",
+            str(deps),
+            "--no-export",
+        ],
         capture_output=True,
         text=True,
         timeout=600,

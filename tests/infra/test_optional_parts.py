@@ -80,6 +80,7 @@ def test_jwt_authorizer_guards_the_clip_routes_not_the_public_listings(on: Repor
         "GET /clips/{clip_id}": "JWT",
         "DELETE /clips/{clip_id}": "JWT",
         "POST /clips/{clip_id}/promote": "JWT",
+        "POST /clips/{clip_id}/mp4": "JWT",
         "GET /getrecordings": "NONE",
         "GET /getclips": "NONE",
     }

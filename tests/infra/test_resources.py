@@ -20,21 +20,22 @@ EXPECTED_DEFAULT_SET = {
     h.RESPONSE_HEADERS: 1,
     h.DISTRIBUTION: 1,
     # functions: six routes and the expiry sweep, a log group each, plus the API's access logs
-    h.FUNCTION: 7,
-    h.ROLE: 7,
-    h.ROLE_POLICY: 7,
-    h.LOG_GROUP: 8,
+    h.FUNCTION: 9,  # and the MP4 route's function and its export worker
+    h.ROLE: 9,
+    h.ROLE_POLICY: 9,
+    h.LOG_GROUP: 10,
+    "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig": 1,  # the worker: no async retries
     # the sweep's schedule
     "aws:cloudwatch/eventRule:EventRule": 1,
     "aws:cloudwatch/eventTarget:EventTarget": 1,
     # API
     h.API: 1,
-    h.INTEGRATION: 6,
-    h.ROUTE: 6,
-    h.PERMISSION: 7,  # one per route, one for the schedule
+    h.INTEGRATION: 7,
+    h.ROUTE: 7,
+    h.PERMISSION: 8,  # one per route, one for the schedule
     h.STAGE: 1,
     # studio: every shipped file of the stand-in studio/, its page again at the root, and config.json
-    h.BUCKET_OBJECT: 8,
+    h.BUCKET_OBJECT: 9,  # and the MP4 worker's archive
 }
 
 
