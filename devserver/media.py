@@ -88,7 +88,9 @@ def key_from_path(encoded: str) -> str:
 def served_prefixes(recordings: str | Iterable[str], clips: str) -> tuple[str, ...]:
     """The key prefixes ``/media`` serves: each recordings prefix (one, a list, or comma-separated) and clips.
 
-    An empty recordings prefix is the setting for "recordings anywhere in the bucket": then every key is served.
+    An empty recordings prefix is the setting for "recordings anywhere in the bucket" (IVS Real-Time
+    recordings live under ``<stage_id>/`` at the root): then every key is served, except hidden and
+    temporary files (:func:`serve_media`) and symlinks (:class:`FileMediaSource`).
     """
     raw = recordings.split(",") if isinstance(recordings, str) else list(recordings)
     if any(not p.strip() for p in raw) and raw:
@@ -214,6 +216,10 @@ def serve_media(source: MediaSource, prefixes: tuple[str, ...], request: Request
         return json_error(403, "this key cannot be served", "forbidden")
     if not key.startswith(prefixes):
         return json_error(403, f"only keys under {', '.join(prefixes)} are served", "forbidden")
+    if any(part.startswith(".") for part in key.split("/")):
+        # Hidden and temporary files (the store's own, an editor's, .DS_Store) are never recordings or
+        # clips; with an empty recordings prefix this is what keeps "every key" to the media.
+        return json_error(403, "hidden files are not served", "forbidden")
     try:
         obj = source.open(key)
     except UnsafeKey:

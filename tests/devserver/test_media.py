@@ -270,3 +270,22 @@ def test_bucket_objects_are_proxied_with_ranges_cut_from_a_full_get() -> None:
         assert (reply.status, reply.body) == (206, BODY[100:200])
         assert fetch_("/media/clips/none.ts").status == 404
         assert fetch_("/media/private.txt").status == 403
+
+
+def test_with_the_default_prefixes_real_time_recordings_are_served_but_hidden_files_are_not(data_dir: Path) -> None:
+    """RECORDINGS_PREFIX unset is ("ivs/", ""): Real-Time keys (<stage>/...) have no common root."""
+    rt = data_dir / "stageA" / "st-1" / "p1" / "2024-01-01T12-00-55Z" / "media" / "hls"
+    rt.mkdir(parents=True)
+    (rt / "multivariant.m3u8").write_text("#EXTM3U\n")
+    (rt / ".~storage-tmp-x").write_text("half-written")
+    (data_dir / ".DS_Store").write_text("finder")
+    (data_dir / "stageA" / ".git").mkdir()
+    (data_dir / "stageA" / ".git" / "config").write_text("secret")
+    prefixes = served_prefixes(("ivs/", ""), "clips/")
+    for fetch_ in _serve(FileMediaSource(data_dir), prefixes=prefixes):
+        key = "stageA/st-1/p1/2024-01-01T12-00-55Z/media/hls"
+        assert fetch_(f"/media/{key}/multivariant.m3u8").body == b"#EXTM3U\n"
+        for hidden in (f"{key}/.~storage-tmp-x", ".DS_Store", "stageA/.git/config", "stageA/%2egit/config"):
+            reply = fetch_(f"/media/{hidden}")
+            assert reply.status == 403, hidden
+            assert b"secret" not in reply.body and b"finder" not in reply.body
