@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# Two workers (the machines have 2 cores); browser tests share one worker (an xdist group).
+# Two workers (the machines have 2 cores). The browser tests run after, in one process of their own:
+# Playwright's event loop and the Pulumi mocks' cannot share a process.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: setup run test lint format bench build-lambda sample clean
@@ -20,10 +21,11 @@ setup: $(STAMP)
 run: setup ## Run the whole stack locally on http://127.0.0.1:8000
 	$(BIN)/python -m devserver $(ARGS)
 
-test: setup ## Lint and type-check, then the whole test suite
+test: setup ## Lint and type-check, then the whole test suite (the browser tests in a process of their own)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) --ignore=tests/browser
+	$(BIN)/python -m pytest tests/browser
 
 lint: setup ## ruff (lint and format) and mypy over every production package
 	$(BIN)/ruff check .
