@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from handlers.keys import is_bucket_name, is_key_part
+
 DEFAULT_CLIPS_PREFIX = "clips/"
 DEFAULT_RECORDINGS_PREFIX = "ivs/"
 #: Unset RECORDINGS_PREFIX: the low-latency tree IVS writes (``ivs/``, listed as a date tree) and
@@ -18,8 +20,6 @@ DEFAULT_THUMBNAIL_INTERVAL_SECONDS = 60.0  # IVS's default thumbnail targetInter
 DEFAULT_MP4_MAX_SECONDS = 3600.0  # the longest window exported as MP4 (the export function's /tmp and time)
 MAX_TTL_SECONDS = 10 * 365.25 * 86_400  # clips expire at most ten years ahead
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_PREFIX_PART = re.compile(r"^[A-Za-z0-9!_.*'()=+-]+$")
 _EVENT_BUS = re.compile(r"^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/)?[A-Za-z0-9._/-]{1,256}$")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
 #: A Lambda function name, name with alias/version, or ARN (what ``lambda.invoke`` accepts).
@@ -80,7 +80,7 @@ def _required(environ: Mapping[str, str], name: str) -> str:
 def _storage_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme == "s3":
-        if not _BUCKET.match(parts.netloc) or parts.path.strip("/") or parts.query or parts.fragment:
+        if not is_bucket_name(parts.netloc) or parts.path.strip("/") or parts.query or parts.fragment:
             raise ConfigError(f"STORAGE_URL must be s3://<bucket> with a valid bucket name, not {value!r}")
         return f"s3://{parts.netloc}"
     if parts.scheme == "file":
@@ -128,7 +128,7 @@ def _check_prefix(name: str, value: str, default: str) -> str:
     if not value.endswith("/"):
         value += "/"
     parts = value[:-1].split("/")
-    if value.startswith("/") or not all(p and p not in (".", "..") and _PREFIX_PART.match(p) for p in parts):
+    if value.startswith("/") or not all(p and p not in (".", "..") and is_key_part(p) for p in parts):
         raise ConfigError(f"{name} must be a key prefix such as {default!r}, not {value!r}")
     return value
 

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from handlers.keys import is_bucket_name
 from handlers.storage.base import MAX_LIST_LIMIT, Listing, NotFound, Storage, StorageError, StoredObject
 
 __all__ = [
@@ -22,8 +23,6 @@ __all__ = [
     "open_storage",
 ]
 
-# S3 bucket naming rules (general purpose buckets), loosely: 3-63 of a-z 0-9 . -
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
@@ -55,7 +54,7 @@ def _open_s3(url: str) -> Storage:
         raise ValueError(f"storage URL {url!r} has no bucket name: use s3://bucket")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError(f"storage URL {url!r} has a key prefix, query or fragment; only s3://bucket is supported")
-    if not _BUCKET.match(bucket) or ".." in bucket:
+    if not is_bucket_name(bucket):
         raise ValueError(f"storage URL {url!r}: {bucket!r} is not a valid S3 bucket name")
     from handlers.storage.budget import BudgetedStorage
     from handlers.storage.s3 import S3Storage
