@@ -9,10 +9,13 @@ Every other line, and every line ending, is kept byte for byte.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from clipping import paths
+from clipping.errors import InvalidPlaylist
+from clipping.paths import is_absolute_uri
 
 _URI_ATTR = re.compile(r'(?<=[:,])URI="([^"]*)"')
 _BYTERANGE_ATTR = re.compile(r'(?<=[:,])BYTERANGE="(\d+)(?:@(\d+))?"')
@@ -34,18 +37,21 @@ class Ref:
 
 
 def resolve(playlist_key: str, uri: str) -> str:
-    """The storage key a relative URI in the playlist at ``playlist_key`` names."""
-    if "://" in uri or uri.startswith("/") or "?" in uri or "#" in uri:
+    """The storage key a relative URI in the playlist at ``playlist_key`` names (the engine's rule)."""
+    if is_absolute_uri(uri) or uri.startswith("/") or "?" in uri or "#" in uri:
         raise UnsupportedReference(f"{uri!r} in {playlist_key} is not a relative key")
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(playlist_key), uri))
-    if joined.startswith("../") or joined in ("..", "."):
-        raise UnsupportedReference(f"{uri!r} in {playlist_key} leaves the bucket")
+    try:
+        joined = paths.resolve(playlist_key, uri)
+    except InvalidPlaylist:
+        raise UnsupportedReference(f"{uri!r} in {playlist_key} leaves the bucket") from None
+    if joined == ".":
+        raise UnsupportedReference(f"{uri!r} in {playlist_key} names no object")
     return joined
 
 
 def relative(from_playlist: str, key: str) -> str:
     """The URI that names ``key`` from the playlist at ``from_playlist``."""
-    return posixpath.relpath(key, posixpath.dirname(from_playlist) or ".")
+    return paths.relative(key, from_playlist)
 
 
 #: Maps a reference to what the rewritten line names: ``(key, new start)`` (start ignored for whole objects).

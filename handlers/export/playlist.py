@@ -12,6 +12,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from clipping import paths
+from clipping.errors import InvalidPlaylist
+
 from .errors import ExportError
 
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
@@ -33,10 +36,10 @@ def resolve_uri(base_key: str, uri: str) -> str:
         return urljoin(base_key, uri)
     if uri.startswith("/"):
         raise ExportError("bad_uri", f"absolute segment path {uri!r} in a key-addressed playlist")
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(base_key), uri))
-    if joined == ".." or joined.startswith("../") or joined.startswith("/"):
-        raise ExportError("bad_uri", f"segment {uri!r} resolves outside the store ({joined!r})")
-    return joined
+    try:
+        return paths.resolve(base_key, uri)
+    except InvalidPlaylist:
+        raise ExportError("bad_uri", f"segment {uri!r} resolves outside the store") from None
 
 
 @dataclass(frozen=True, slots=True)
