@@ -39,8 +39,12 @@ class Cdn:
 
 
 def playlist_patterns(settings: Settings) -> list[str]:
-    """The short-lived paths, in match order: clip playlists, then recording playlists."""
-    return [f"{settings.clips_prefix}*.m3u8", f"{settings.recordings_prefix}*.m3u8"]
+    """The short-lived paths, in match order: clip playlists, recording playlists, then any playlist.
+
+    The last one covers recordings outside the recordings prefix (an IVS Real-Time stage writes
+    under ``<stage_id>/``): a live participant's playlist must not be cached like a segment.
+    """
+    return [f"{settings.clips_prefix}*.m3u8", f"{settings.recordings_prefix}*.m3u8", "*.m3u8"]
 
 
 def studio_patterns() -> list[str]:

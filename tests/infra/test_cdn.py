@@ -79,7 +79,7 @@ def test_every_behaviour_sends_the_cors_response_headers(stack: h.Recorded) -> N
     assert {b["responseHeadersPolicyId"] for b in behaviours(stack)} == {policy_id}
 
 
-@pytest.mark.parametrize("pattern", ["clips/*.m3u8", "ivs/*.m3u8"])
+@pytest.mark.parametrize("pattern", ["clips/*.m3u8", "ivs/*.m3u8", "*.m3u8"])
 def test_playlists_use_the_short_lived_cache_policy(stack: h.Recorded, pattern: str) -> None:
     by_pattern = {b["pathPattern"]: b for b in distribution(stack)["orderedCacheBehaviors"]}
     assert by_pattern[pattern]["cachePolicyId"] == cache_policy_id(stack, "hls-playlists")
@@ -172,4 +172,4 @@ def test_studio_files_are_cached_briefly_like_playlists(stack: h.Recorded) -> No
 def test_without_a_studio_there_is_no_root_object(variants: dict[str, Any]) -> None:
     (cdn,) = h.reported(variants["all-options-on"], h.DISTRIBUTION)
     assert not cdn["inputs"].get("defaultRootObject")
-    assert {b["pathPattern"] for b in cdn["inputs"]["orderedCacheBehaviors"]} == {"clips/*.m3u8", "ivs/*.m3u8"}
+    assert {b["pathPattern"] for b in cdn["inputs"]["orderedCacheBehaviors"]} == {"clips/*.m3u8", "ivs/*.m3u8", "*.m3u8"}
