@@ -119,12 +119,17 @@ async function loadRecordings({ append = false } = {}) {
   }
 }
 
+/** Where a recording comes from: its channel (low latency) or its stage (IVS Real-Time). */
+function sourceName(recording) {
+  return recording.channel_id ?? (recording.stage_id ? `stage ${recording.stage_id}` : recording.kind ?? "recording");
+}
+
 function renderRecordings() {
   const list = $("recordings-list");
   list.replaceChildren(...state.recordings.map(recordingItem));
   $("recordings-empty").hidden = state.recordings.length > 0;
   $("recordings-more").hidden = !state.recordingsCursor;
-  const channels = [...new Set(state.recordings.map((r) => r.channel_id))].sort();
+  const channels = [...new Set(state.recordings.map((r) => r.channel_id).filter(Boolean))].sort();
   $("channel-options").replaceChildren(...channels.map((c) => el("option", { value: c })));
 }
 
@@ -144,8 +149,8 @@ function recordingItem(recording) {
       { class: "item-body" },
       el(
         "button",
-        { type: "button", class: "item-title", "aria-label": `Play recording ${recording.recording_id} of channel ${recording.channel_id}`, "aria-pressed": selected ? "true" : "false" },
-        recording.channel_id,
+        { type: "button", class: "item-title", "aria-label": `Play recording ${recording.recording_id} of ${sourceName(recording)}`, "aria-pressed": selected ? "true" : "false" },
+        sourceName(recording),
       ),
       el("span", { class: "meta" }, instant(recording.started_at)),
       el(
@@ -175,7 +180,7 @@ function selectRecording(recording) {
   $("editor-body").hidden = false;
   const live = recording.status === "recording";
   $("recording-title").textContent =
-    `${recording.channel_id} · ${instant(recording.started_at)} · ${live ? "live" : duration(recording.duration)} · ${recording.recording_id}`;
+    `${sourceName(recording)} · ${instant(recording.started_at)} · ${live ? "live" : duration(recording.duration)} · ${recording.recording_id}`;
   $("byte-range-field").hidden = !recording.byte_range;
   $("clip-byte-range").checked = false;
   renderRecordingActions(live);
