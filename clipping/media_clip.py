@@ -233,16 +233,25 @@ class _Writer:
     def lead(self, first: Segment, last: Segment) -> None:
         """The init section, keys and date ranges that apply to the first segment but stand before it."""
         text, block = self.text, (first.block_start, first.uri_start)
+        keys = keys_in_force(text, block[0], text[block[0] : block[1]])
         if text.find("\n#EXT-X-MAP:", block[0] - 1, block[1]) == -1:
-            map_line = _last_tag_before(text, "#EXT-X-MAP:", block[0])
-            if map_line:
-                self.body.append(rewrite_uri_attributes(map_line, self.relocate))
+            map_at = text.rfind("\n#EXT-X-MAP:", 0, block[0])
+            if map_at != -1:
+                # a key applies to the init sections declared after it too: the keys in force at the
+                # MAP go before it, then what changed between the MAP and the first segment
+                at_map = keys_in_force(text, map_at + 1)
+                self._keys(at_map)
+                self.body.append(rewrite_uri_attributes(_line_at(text, map_at + 1), self.relocate))
                 self.uses_map = True
-        for key_line in keys_in_force(text, block[0], text[block[0] : block[1]]):
-            self.body.append(rewrite_uri_attributes(key_line, self.relocate))
-            self.uses_keyformat = self.uses_keyformat or "KEYFORMAT" in key_line
+                keys = _keys_after(at_map, keys_in_force(text, block[0]), keys)
+        self._keys(keys)
         if self.header.dated and first.start_us is not None and last.start_us is not None:
             self.body.extend(dateranges_overlapping(text, first.start_us, last.start_us + last.duration_us))
+
+    def _keys(self, lines: Iterable[str]) -> None:
+        for key_line in lines:
+            self.body.append(rewrite_uri_attributes(key_line, self.relocate))
+            self.uses_keyformat = self.uses_keyformat or "KEYFORMAT" in key_line
 
     # -- segments ---------------------------------------------------------------------------
 
@@ -372,6 +381,18 @@ def keys_in_force(text: str, pos: int, first_block: str = "") -> list[str]:
     return [line for keyformat, line in reversed(found.items()) if keyformat not in redefined]
 
 
+def _keys_after(at_map: list[str], at_block: list[str], lead: list[str]) -> list[str]:
+    """The key lines that turn the keys written before a MAP (``at_map``) into those in force at the block.
+
+    ``lead`` is what the block needs written before it (``at_block`` less what its own lines set).
+    A KEYFORMAT in force at the MAP but no longer at the block was cleared by ``METHOD=NONE``.
+    """
+    formats = {_attribute(line, "KEYFORMAT") or "identity" for line in at_block}
+    if any((_attribute(line, "KEYFORMAT") or "identity") not in formats for line in at_map):
+        return ["#EXT-X-KEY:METHOD=NONE", *lead]
+    return [line for line in lead if line not in at_map]
+
+
 def dateranges_overlapping(text: str, start_us: int, end_us: int) -> list[str]:
     """Every ``EXT-X-DATERANGE`` line of the playlist whose span overlaps ``[start_us, end_us)``.
 
@@ -425,12 +446,9 @@ def _discontinuities_before(text: str, header: MediaHeader, first: Segment) -> i
     return tags - text.count("\n#EXT-X-DISCONTINUITY-SEQUENCE", 0, header.header_end)
 
 
-def _last_tag_before(text: str, tag: str, pos: int) -> str | None:
-    found = text.rfind("\n" + tag, 0, pos)
-    if found == -1:
-        return None
-    end = text.find("\n", found + 1)
-    return text[found + 1 : end if end != -1 else len(text)].strip()
+def _line_at(text: str, start: int) -> str:
+    end = text.find("\n", start)
+    return text[start : end if end != -1 else len(text)].strip()
 
 
 def _parse_range(line: str) -> tuple[int, int | None]:

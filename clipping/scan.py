@@ -238,7 +238,14 @@ def dates_look_ordered(text: str, body_start: int, samples: int = _SAMPLES) -> b
     It reads a few dozen dates, not every one, so it misses a step back shorter than the spacing
     between samples; the fast search and its walk check the dates they read as well. Dates of
     one fixed-width UTC shape compare as text, which saves parsing them.
+
+    A playlist with undated segments between its dates is never taken as ordered: those segments
+    run on from the previous date by EXTINF, so the clock can step back (a date repeating an
+    earlier segment's time) while the dates themselves increase, and only a walk sees that.
     """
+    body = max(body_start - 1, 0)
+    if text.count(_NL_PDT, body) < text.count("\n#EXTINF:", body):
+        return False
     previous = ""
     step = max(1, (len(text) - body_start) // samples)
     for offset in range(max(body_start - 1, 0), len(text), step):

@@ -87,10 +87,12 @@ class Recording:
     uses_ranges: bool
     first_us: int  # first segment start (epoch µs when dated, else 0)
     last_us: int  # end of the last segment
-    starts_us: tuple[int, ...]  # each segment's start on the recording clock
+    starts_us: tuple[int | None, ...]  # each segment's start on the recording clock (None: untimed)
     durations_us: tuple[int, ...]
     discontinuities: tuple[bool, ...]
     description: str = field(default="", compare=False)
+    dated_segments: tuple[bool, ...] = ()  # which segments carry their own program date time
+    keys: str = "none"  # "none", "aes128" (identity keys) or "multi" (several KEYFORMATs side by side)
 
     def read(self, path: str) -> str:
         """In-memory storage: a dict lookup that raises FileNotFoundError for absent keys."""
@@ -107,45 +109,109 @@ class _Layout:
     durations_us: list[int]
     extinf_styles: list[str]
     titles: list[str]
-    starts_us: list[int]
+    starts_us: list[int | None]  # None: before the first date of a dated playlist (the engine cannot time it)
     discontinuities: list[bool]
     periods: list[int]  # period number of each segment
+    dated: list[bool]  # the segment carries its own date
+    keys: list[list[str]]  # EXT-X-KEY lines written in each segment's block
+    kinds: list[str]  # kind of each period: "main", "ad" (undated after a discontinuity) or "pre" (undated lead)
+
+
+#: How a period's first date relates to the previous segment's end (ms): gaps, nothing, and steps back,
+#: small (the new period overlaps the previous segment) and large (an hour back, or back to the start).
+_PERIOD_JUMPS_MS: tuple[int | str, ...] = (0, 0, 1, 500, 2_000, 60_000, -100, -2_500, -3_600_000, "restart")
+#: Date steps inside a period without a discontinuity tag (merged recordings), forwards and backwards.
+_STEPS_MS = (1, 17, 3_000, -1, -150, -4_000)
+
+KEYFORMATS = ("identity", "com.apple.streamingkeydelivery", "urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed")
+
+
+def key_line(keyformat: str, number: int, method: str) -> str:
+    """One EXT-X-KEY line of ``keyformat`` (``identity`` written without the attribute, half the time)."""
+    if keyformat == "identity":
+        iv = f",IV=0x{number:032X}" if number % 2 else ""
+        return f'#EXT-X-KEY:METHOD={method},URI="keys/k{number}.key"{iv}'
+    if keyformat == "com.apple.streamingkeydelivery":
+        return f'#EXT-X-KEY:METHOD={method},URI="skd://k{number}",KEYFORMAT="{keyformat}",KEYFORMATVERSIONS="1"'
+    return f'#EXT-X-KEY:METHOD={method},URI="data:text/plain;base64,QUFB{number}",KEYFORMAT="{keyformat}"'
+
+
+def _key_lines(rnd: random.Random, scheme: str, n: int, first: bool, counter: list[int]) -> list[str]:
+    """Keys written before one segment: a first set, a rotation of some KEYFORMATs, or METHOD=NONE."""
+    if scheme == "none" or (not first and rnd.random() > 0.2):
+        return []
+    formats = ["identity"] if scheme == "aes128" else list(KEYFORMATS)
+    method = "AES-128" if scheme == "aes128" else "SAMPLE-AES"
+    if not first and rnd.random() < 0.25:
+        lines = ["#EXT-X-KEY:METHOD=NONE"]
+        if rnd.random() < 0.5:  # cleared and set again in the same block
+            lines += _key_lines(rnd, scheme, n, True, counter)
+        return lines
+    chosen = formats if first else rnd.sample(formats, rnd.randint(1, len(formats)))
+    lines = []
+    for keyformat in chosen:
+        counter[0] += 1
+        lines.append(key_line(keyformat, counter[0], method))
+    if first and scheme == "multi":
+        rnd.shuffle(lines)
+    return lines
 
 
 @st.composite
-def _layout(draw: st.DrawFn, pdt_mode: str) -> _Layout:
-    n_periods = draw(st.integers(1, 3))
+def _layout(draw: st.DrawFn, pdt_mode: str, keys: str = "none") -> _Layout:
+    dated_mode = pdt_mode != "none"
+    n_periods = draw(st.integers(1, 4))
+    kinds = ["main"]
+    if dated_mode and draw(st.integers(0, 9)) == 0:
+        kinds = ["pre", "main"]  # undated segments before the first date: the engine leaves them untimed
+    for _ in range(n_periods - 1):
+        kinds.append(draw(st.sampled_from(["main", "main", "ad"])) if dated_mode else "main")
     sub_ms = draw(st.booleans())
     unit = st.integers(300, 12_000).map(lambda ms: ms * MS)
     if sub_ms:
         unit = st.integers(300_000, 12_000_000)
+    # segments take their durations from a short drawn palette, and their steps from a seeded generator:
+    # a hypothesis draw per segment makes generation several times slower
+    palette = draw(st.lists(unit, min_size=1, max_size=6))
     base = draw(st.integers(1_600_000_000, 1_800_000_000)) * US + draw(st.integers(0, 999)) * MS
     rnd = random.Random(draw(st.integers(0, 2**32 - 1)))
+    steps = draw(st.sampled_from([0.0, 0.0, 0.1, 0.3]))
     durations: list[int] = []
     styles: list[str] = []
     titles: list[str] = []
-    starts: list[int] = []
+    starts: list[int | None] = []
     discs: list[bool] = []
     periods: list[int] = []
-    clock = base if pdt_mode != "none" else 0
-    for period in range(n_periods):
-        count = draw(st.one_of(st.integers(1, 8), st.integers(9, 60)))
-        if period > 0:
-            # a reconnect: a discontinuity, with a date jump when dated
-            clock += draw(st.sampled_from([0, 0, 1, 500, 2_000, 60_000])) * MS if pdt_mode != "none" else 0
+    dated: list[bool] = []
+    key_blocks: list[list[str]] = []
+    counter = [0]
+    clock: int | None = None if dated_mode else 0
+    for period, kind in enumerate(kinds):
+        count = draw(st.one_of(st.integers(1, 8), st.integers(9, 60))) if kind != "ad" else draw(st.integers(1, 4))
+        if kind == "main" and dated_mode:
+            if clock is None:
+                clock = base
+            else:
+                # a reconnect or the end of an ad: a discontinuity, the dates jump on or back
+                jump = draw(st.sampled_from(_PERIOD_JUMPS_MS))
+                clock = base if jump == "restart" else clock + int(jump) * MS
         for i in range(count):
-            if i > 0 and pdt_mode == "every" and draw(st.integers(0, 9)) == 0:
-                # a small date gap or jump without a discontinuity tag (merged recordings)
-                clock += draw(st.sampled_from([1, 17, 3_000])) * MS
-            duration = draw(unit)
+            if i > 0 and kind == "main" and pdt_mode == "every" and rnd.random() < steps:
+                # a date gap or step back without a discontinuity tag (merged recordings)
+                assert clock is not None
+                clock += rnd.choice(_STEPS_MS) * MS
+            duration = palette[0] if i == 0 else rnd.choice(palette)
             durations.append(duration)
             styles.append(rnd.choice(["ms", "ms6", "trim", "us"]))
             titles.append(rnd.choice(["", "", "", "title"]))
             starts.append(clock)
-            discs.append(period > 0 and i == 0)
+            # a "pre" lead is followed by its main content without a discontinuity half the time
+            discs.append(period > 0 and i == 0 and (kinds[period - 1] != "pre" or rnd.random() < 0.5))
             periods.append(period)
-            clock += duration
-    return _Layout(durations, styles, titles, starts, discs, periods)
+            dated.append(kind == "main" and dated_mode and (pdt_mode == "every" or i == 0))
+            key_blocks.append(_key_lines(rnd, keys, len(durations), not durations[:-1], counter))
+            clock = None if clock is None else clock + duration
+    return _Layout(durations, styles, titles, starts, discs, periods, dated, key_blocks, kinds)
 
 
 def _block(rnd: random.Random, tags: list[str], extinf: str, pdt: str | None, rng: str | None) -> list[str]:
@@ -166,12 +232,12 @@ def _block(rnd: random.Random, tags: list[str], extinf: str, pdt: str | None, rn
 
 @st.composite
 def _media_playlist(
-    draw: st.DrawFn, layout: _Layout, pdt_mode: str, uses_map: bool, uses_ranges: bool, disc_seq: int
+    draw: st.DrawFn, layout: _Layout, pdt_mode: str, uses_map: bool, uses_ranges: bool, disc_seq: int, keys: str
 ) -> str:
     pdt_style = draw(st.sampled_from(["Z", "Z/us", "+00:00", "-0400", "+0530"]))
     # -1: a source that breaks the rounding rule (EXTINF 11.5 with TARGETDURATION 11), which the clip must fix
     target = max(1, max((d + US // 2) // US for d in layout.durations_us) + draw(st.sampled_from([-1, 0, 0, 1])))
-    version = 6 if uses_map else (4 if uses_ranges else 3)
+    version = 6 if uses_map else (5 if keys == "multi" else (4 if uses_ranges else 3))
     head = ["#EXTM3U", f"#EXT-X-VERSION:{version + draw(st.integers(0, 1))}", f"#EXT-X-TARGETDURATION:{target}"]
     if draw(st.booleans()):
         head.append("#ID3-EQUIV-TDTG:2023-02-09T22:58:35")
@@ -223,8 +289,12 @@ def _media_playlist(
             if uses_map and new_period:
                 tags.append(f'#EXT-X-MAP:URI="init-{layout.periods[i]}.mp4"')
             uri = f"s{i}.{'m4s' if uses_map else 'ts'}"
-        dated_here = pdt_mode == "every" or (pdt_mode == "first" and new_period)
-        pdt = format_pdt(layout.starts_us[i], pdt_style) if dated_here else None
+        if layout.keys[i]:
+            # keys go after the segment's other tags, or before its MAP (which they then apply to as well)
+            where = len(tags) if rnd.random() < 0.6 else sum(1 for t in tags if t == "#EXT-X-DISCONTINUITY")
+            tags[where:where] = layout.keys[i]
+        start = layout.starts_us[i]
+        pdt = format_pdt(start, pdt_style) if layout.dated[i] and start is not None else None
         title = layout.titles[i]
         extinf = format_extinf(duration, layout.extinf_styles[i]) + "," + title
         body += _block(rnd, tags, extinf, pdt, rng)
@@ -255,7 +325,8 @@ def recordings(draw: st.DrawFn) -> Recording:
     pdt_mode = draw(st.sampled_from(["every", "every", "first", "first", "none"]))
     uses_map = draw(st.booleans())
     uses_ranges = draw(st.booleans())
-    layout = draw(_layout(pdt_mode))
+    keys = draw(st.sampled_from(["none", "none", "aes128", "multi"]))
+    layout = draw(_layout(pdt_mode, keys))
     n = draw(st.integers(2, 4))
     names = list(NAMES[:n])
     disc_seq = draw(st.sampled_from([0, 0, 2]))
@@ -263,9 +334,9 @@ def recordings(draw: st.DrawFn) -> Recording:
     paths = []
     for name in names:
         path = f"rec/media/hls/{name}/{'byte-range-variant' if uses_ranges else 'playlist'}.m3u8"
-        files[path] = draw(_media_playlist(layout, pdt_mode, uses_map, uses_ranges, disc_seq))
+        files[path] = draw(_media_playlist(layout, pdt_mode, uses_map, uses_ranges, disc_seq, keys))
         paths.append(path)
-    last = layout.starts_us[-1] + layout.durations_us[-1]
+    timed = [(s, d) for s, d in zip(layout.starts_us, layout.durations_us, strict=True) if s is not None]
     return Recording(
         files=files,
         master_path=MASTER_PATH,
@@ -274,12 +345,14 @@ def recordings(draw: st.DrawFn) -> Recording:
         pdt_mode=pdt_mode,
         uses_map=uses_map,
         uses_ranges=uses_ranges,
-        first_us=layout.starts_us[0],
-        last_us=last,
+        first_us=min(s for s, _ in timed),
+        last_us=max(s + d for s, d in timed),
         starts_us=tuple(layout.starts_us),
         durations_us=tuple(layout.durations_us),
         discontinuities=tuple(layout.discontinuities),
-        description=f"{n} renditions, pdt={pdt_mode}, map={uses_map}, ranges={uses_ranges}",
+        description=f"{n} renditions, pdt={pdt_mode}, map={uses_map}, ranges={uses_ranges}, periods={layout.kinds}",
+        dated_segments=tuple(layout.dated),
+        keys=keys,
     )
 
 
@@ -316,7 +389,8 @@ def _time_value(draw: st.DrawFn, rec: Recording, instant_us: int) -> int | float
 @st.composite
 def windows(draw: st.DrawFn, rec: Recording) -> Window:
     """A window inside the recording, with edges often exactly on segment boundaries."""
-    edges = sorted({*rec.starts_us, *(s + d for s, d in zip(rec.starts_us, rec.durations_us, strict=True))})
+    timed = [(s, d) for s, d in zip(rec.starts_us, rec.durations_us, strict=True) if s is not None]
+    edges = sorted({*(s for s, _ in timed), *(s + d for s, d in timed)})
     point = st.one_of(
         st.sampled_from(edges),
         st.integers(rec.first_us, rec.last_us),
@@ -347,6 +421,9 @@ class RefSegment:
     discontinuity: bool
     map: tuple[str, str | None] | None  # init section in force: (storage path, BYTERANGE attribute)
     start_us: int | None = None
+    keys: frozenset[str] = frozenset()  # EXT-X-KEY lines in force, one per KEYFORMAT, URIs resolved
+    map_keys: frozenset[str] = frozenset()  # the keys in force where its init section was declared
+    lines: list[str] = field(default_factory=list)  # every non-blank line of its block, URI line last
 
     @property
     def end_us(self) -> int | None:
@@ -385,8 +462,37 @@ def _attr(line: str, name: str) -> str | None:
     return line[pos + len(marker) : end]
 
 
+def _key_format(line: str) -> str:
+    return _attr(line, "KEYFORMAT") or "identity"
+
+
+def resolved_key(line: str, playlist_path: str) -> str:
+    """A key line with its URI resolved to a storage path when it is relative (skd:, data: stay)."""
+    uri = _attr(line, "URI")
+    if not uri or ":" in uri:
+        return line
+    return line.replace(f'URI="{uri}"', f'URI="{resolve_uri(playlist_path, uri)}"')
+
+
+def segment_times(durations_us: list[int], dates_us: list[int | None], clock_us: int | None = None) -> list[int | None]:
+    """The engine's clock: a segment starts at its own date, else where the previous one ended.
+
+    Across a discontinuity too (an undated ad break in a dated playlist continues the clock). In a
+    dated playlist the segments before the first date have no time; an undated one counts from 0.
+    """
+    if clock_us is None and not any(d is not None for d in dates_us):
+        clock_us = 0
+    starts: list[int | None] = []
+    clock = clock_us
+    for duration, date in zip(durations_us, dates_us, strict=True):
+        start = date if date is not None else clock
+        starts.append(start)
+        clock = None if start is None else start + duration
+    return starts
+
+
 def parse_media(text: str, path: str) -> RefPlaylist:
-    """Read a media playlist line by line: resolve implied byte ranges and compute segment times."""
+    """Read a media playlist line by line: resolve implied byte ranges, keys in force and segment times."""
     lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
     segments: list[RefSegment] = []
     header: dict[str, str] = {}
@@ -396,11 +502,20 @@ def parse_media(text: str, path: str) -> RefPlaylist:
     pending: dict[str, str | None] = {}
     disc = False
     current_map: tuple[str, str | None] | None = None
+    keys: dict[str, str] = {}
+    map_keys: frozenset[str] = frozenset()
+    block: list[str] = []
     last_range_end: dict[str, int] = {}
     previous_path: str | None = None
     for line in lines:
         if not line:
             continue
+        block.append(line)
+        if line.startswith("#EXT-X-KEY:"):
+            if "METHOD=NONE" in line:  # clears every key before it
+                keys = {}
+            else:
+                keys[_key_format(line)] = resolved_key(line, path)
         if line.startswith("#"):
             name = line.split(":", 1)[0]
             counts[name] = counts.get(name, 0) + 1
@@ -418,6 +533,7 @@ def parse_media(text: str, path: str) -> RefPlaylist:
                 uri = _attr(line, "URI")
                 assert uri is not None, line
                 current_map = (resolve_uri(path, uri), _attr(line, "BYTERANGE"))
+                map_keys = frozenset(keys.values())
             else:
                 tags.append(line)
                 if not segments and "extinf" not in pending and ":" in line:
@@ -450,21 +566,63 @@ def parse_media(text: str, path: str) -> RefPlaylist:
                 range=rng,
                 discontinuity=disc,
                 map=current_map,
+                keys=frozenset(keys.values()),
+                map_keys=map_keys,
+                lines=block,
             )
         )
         previous_path = seg_path
         pending = {}
+        block = []
         disc = False
     dated = any(s.pdt for s in segments)
-    previous: RefSegment | None = None
-    clock = 0
-    for seg in segments:
-        if seg.pdt is not None:
-            seg.start_us = parse_pdt_us(seg.pdt.split(":", 1)[1])
-        elif not dated:
-            seg.start_us = clock
-        elif previous is not None and previous.end_us is not None and not seg.discontinuity:
-            seg.start_us = previous.end_us
-        clock += seg.duration_us
-        previous = seg
+    dates = [parse_pdt_us(s.pdt.split(":", 1)[1]) if s.pdt is not None else None for s in segments]
+    for seg, start in zip(segments, segment_times([s.duration_us for s in segments], dates), strict=True):
+        seg.start_us = start
     return RefPlaylist(path, tags, segments, header, counts, dated, first_block)
+
+
+# --------------------------------------------------------------------------------------------
+# Reference selector: the engine's rule, on reference times
+# --------------------------------------------------------------------------------------------
+
+
+def reference_select(times: list[tuple[int | None, int]], start_us: int, end_us: int, boundary: str) -> list[int]:
+    """Indices of the segments a window keeps, given each segment's (start or None, duration).
+
+    The engine's rule: take the segments in playlist order and keep the first run of consecutive
+    ones that overlap the window (a positive overlap; a zero-length one must lie strictly inside).
+    Times may repeat when dates step back: a later run that covers the window again is not used.
+    ``inner`` keeps the run's segments wholly inside the window; ``nearest`` snaps each edge of the
+    window to the nearer boundary of the run's first/last segment (ties outward), and keeps the
+    run's one segment overlapping most when that leaves nothing.
+    """
+
+    def overlaps(start: int | None, duration: int) -> bool:
+        if start is None or start >= end_us:
+            return False
+        return start + duration > start_us if duration else start > start_us
+
+    run: list[int] = []
+    for index, (start, duration) in enumerate(times):
+        if overlaps(start, duration):
+            run.append(index)
+        elif run:
+            break
+    if boundary == "outer" or not run:
+        return run
+
+    def span(index: int) -> tuple[int, int]:
+        start, duration = times[index]
+        assert start is not None
+        return start, start + duration
+
+    if boundary == "inner":
+        return [i for i in run if start_us <= span(i)[0] and span(i)[1] <= end_us]
+    (first_start, first_end), (last_start, last_end) = span(run[0]), span(run[-1])
+    snap_start = first_start if start_us - first_start <= first_end - start_us else first_end
+    snap_end = last_end if last_end - end_us <= end_us - last_start else last_start
+    kept = [i for i in run if span(i)[0] >= snap_start and span(i)[1] <= snap_end]
+    if kept:
+        return kept
+    return [max(run, key=lambda i: min(span(i)[1], end_us) - max(span(i)[0], start_us))]
