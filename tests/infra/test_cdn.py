@@ -172,4 +172,8 @@ def test_studio_files_are_cached_briefly_like_playlists(stack: h.Recorded) -> No
 def test_without_a_studio_there_is_no_root_object(variants: dict[str, Any]) -> None:
     (cdn,) = h.reported(variants["all-options-on"], h.DISTRIBUTION)
     assert not cdn["inputs"].get("defaultRootObject")
-    assert {b["pathPattern"] for b in cdn["inputs"]["orderedCacheBehaviors"]} == {"clips/*.m3u8", "ivs/*.m3u8", "*.m3u8"}
+    assert {b["pathPattern"] for b in cdn["inputs"]["orderedCacheBehaviors"]} == {
+        "clips/*.m3u8",
+        "ivs/*.m3u8",
+        "*.m3u8",
+    }
