@@ -48,7 +48,8 @@ jobs = create_jobs(settings, storage, cdn.url, code, api_origins)
 api = create_api(settings, functions, [cdn.url])
 
 # Studio (when studio/ exists): the web app at https://<cdn>/, told where the API and media are.
-studio_objects = deploy_studio(storage, studio, api.base_url, cdn.url) if studio else []
+deployed_routes = [f.route for f in functions]
+studio_objects = deploy_studio(storage, studio, api.base_url, cdn.url, deployed_routes) if studio else []
 
 # IVS (optional): a channel that records into the bucket.
 channel = create_channel(settings, storage) if settings.create_ivs_channel else None

@@ -10,7 +10,7 @@ announced only when every route it calls is in the table (and, for options of
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,34 +19,12 @@ from werkzeug.wrappers import Request, Response
 from devserver.errors import json_error
 from devserver.media import FileMediaSource, UnsafeKey, key_from_path, serve_object
 from devserver.routes import ROUTES
-from handlers.clips.command import FIELDS as CLIP_FIELDS
 from handlers.storage.base import NotFound
+from handlers.web.features import studio_features
 from handlers.web.media_types import web_type
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STUDIO_DIR = REPO_ROOT / "studio"
-
-#: The studio's feature flags (see studio/features.js) → the routes each one calls.
-FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
-    "clipDetails": ("GET /clips/{clip_id}",),
-    "deleteClip": ("DELETE /clips/{clip_id}",),
-    "promoteClip": ("POST /clips/{clip_id}/promote",),
-    "mp4Download": ("POST /clips/{clip_id}/mp4", "GET /clips/{clip_id}"),  # polls GET for the status
-    "clipExpiry": ("POST /clipmanifest",),
-    "liveLast30": ("POST /clipmanifest",),
-}
-#: Flags that also need a field of the ``POST /clipmanifest`` body.
-FEATURE_FIELDS: dict[str, str] = {"clipExpiry": "expires_at", "liveLast30": "last_seconds"}
-
-
-def studio_features(route_keys: Collection[str], clip_fields: Collection[str] = CLIP_FIELDS) -> dict[str, bool]:
-    """Each flag: on when all its routes are in ``route_keys`` and its body field (if any) is accepted."""
-    keys = set(route_keys)
-    return {
-        name: all(route in keys for route in routes)
-        and (name not in FEATURE_FIELDS or FEATURE_FIELDS[name] in clip_fields)
-        for name, routes in FEATURE_ROUTES.items()
-    }
 
 
 def _local_features() -> dict[str, bool]:

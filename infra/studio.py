@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
 
-from handlers.clips.command import FIELDS as CLIP_FIELDS
+from handlers.web.features import studio_features as features_for
 from handlers.web.media_types import web_type
 from infra.config import STUDIO_PREFIX, Settings
 from infra.routes import ROUTES, Route
@@ -31,19 +31,6 @@ CONFIG_KEY = f"{STUDIO_PREFIX}config.json"
 ROOT_KEY = "index.html"
 #: Browsers revalidate after a minute; the CDN keeps them as briefly as playlists.
 CACHE_CONTROL = "public, max-age=60"
-
-#: The studio's feature flags (see studio/features.js) → the routes each one calls (the same table
-#: as devserver/studio.py's, which the local stack announces from its own route table).
-FEATURE_ROUTES: dict[str, tuple[str, ...]] = {
-    "clipDetails": ("GET /clips/{clip_id}",),
-    "deleteClip": ("DELETE /clips/{clip_id}",),
-    "promoteClip": ("POST /clips/{clip_id}/promote",),
-    "mp4Download": ("POST /clips/{clip_id}/mp4", "GET /clips/{clip_id}"),  # polls GET for the status
-    "clipExpiry": ("POST /clipmanifest",),
-    "liveLast30": ("POST /clipmanifest",),
-}
-#: Flags that also need a field of the ``POST /clipmanifest`` body.
-FEATURE_FIELDS: dict[str, str] = {"clipExpiry": "expires_at", "liveLast30": "last_seconds"}
 
 
 @dataclass(frozen=True)
@@ -84,18 +71,13 @@ def readable_keys(files: list[StudioFile]) -> tuple[str, ...]:
     return (ROOT_KEY, f"{STUDIO_PREFIX}*") if files else ()
 
 
-def studio_features(routes: Iterable[Route] = ROUTES, clip_fields: Collection[str] = CLIP_FIELDS) -> dict[str, bool]:
-    """Each flag: on when all its routes are deployed and its body field (if any) is accepted."""
-    keys = {route.key for route in routes}
-    return {
-        name: all(route in keys for route in needed)
-        and (name not in FEATURE_FIELDS or FEATURE_FIELDS[name] in clip_fields)
-        for name, needed in FEATURE_ROUTES.items()
-    }
+def studio_features(routes: Iterable[Route] = ROUTES) -> dict[str, bool]:
+    """The flags for the routes this stack deploys (see :mod:`handlers.web.features`)."""
+    return features_for({route.key for route in routes})
 
 
 def studio_config(api_url: str, media_url: str, features: dict[str, bool] | None = None) -> str:
-    """The page's config; ``features`` defaults to what the deployed routes offer."""
+    """The page's config; ``features`` defaults to what the route table offers."""
     flags = studio_features() if features is None else features
     return json.dumps({"apiUrl": api_url, "mediaUrl": media_url, "features": flags}, sort_keys=True)
 
@@ -105,8 +87,13 @@ def deploy_studio(
     files: list[StudioFile],
     api_url: pulumi.Input[str],
     media_url: pulumi.Input[str],
+    routes: Iterable[Route] = ROUTES,
 ) -> list[aws.s3.BucketObjectv2]:
-    """One object per file (paths relative to the project dir, like the Lambda archive's) and the config."""
+    """One object per file (paths relative to the project dir, like the Lambda archive's) and the config.
+
+    The config announces the features of ``routes``: the routes this stack really deploys.
+    """
+    features = studio_features(routes)
     objects = [
         aws.s3.BucketObjectv2(
             f"studio-{file.key}",
@@ -123,7 +110,7 @@ def deploy_studio(
             "studio-config",
             bucket=storage.name,
             key=CONFIG_KEY,
-            content=pulumi.Output.all(api_url, media_url).apply(lambda urls: studio_config(urls[0], urls[1])),
+            content=pulumi.Output.all(api_url, media_url).apply(lambda urls: studio_config(urls[0], urls[1], features)),
             content_type="application/json",
             cache_control="no-store",
         )

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from handlers.web.features import studio_features as features_for
 from infra.config import Settings
+from infra.export import MP4_ROUTE
 from infra.routes import ROUTES
 from infra.studio import studio_features, studio_files
 from tests.infra import harness as h
@@ -52,28 +54,22 @@ def test_the_program_writes_the_studio_config_with_the_api_and_media_urls(stack:
     assert json.loads(config["content"]) == {
         "apiUrl": h.API_ENDPOINT,
         "mediaUrl": f"https://{h.CDN_DOMAIN}",
-        "features": studio_features(ROUTES),
+        "features": studio_features((*ROUTES, MP4_ROUTE)),
     }
 
 
+def test_the_deployed_studio_offers_every_control_the_default_stack_serves(stack: h.Recorded) -> None:
+    features = json.loads(objects(stack)["studio/config.json"]["content"])["features"]
+    assert all(features.values()), features  # the MP4 route is deployed by default, so its button shows
+
+
 def test_studio_features_are_on_only_for_deployed_routes() -> None:
-    assert studio_features((), ("expires_at", "last_seconds")) == dict.fromkeys(
+    assert studio_features(()) == dict.fromkeys(
         ("clipDetails", "deleteClip", "promoteClip", "mp4Download", "clipExpiry", "liveLast30"), False
     )
-    keys = {route.key for route in ROUTES}
-    flags = studio_features(ROUTES)
-    assert flags["deleteClip"] == ("DELETE /clips/{clip_id}" in keys)
-    assert flags["promoteClip"] == ("POST /clips/{clip_id}/promote" in keys)
-    assert flags["mp4Download"] == ("POST /clips/{clip_id}/mp4" in keys and "GET /clips/{clip_id}" in keys)
-    assert studio_features(ROUTES, ())["liveLast30"] is False  # the field decides, not only the route
-
-
-def test_the_deployment_and_the_local_stack_use_the_same_feature_table() -> None:
-    from devserver import studio as local
-    from infra import studio as deployed
-
-    assert deployed.FEATURE_ROUTES == local.FEATURE_ROUTES
-    assert deployed.FEATURE_FIELDS == local.FEATURE_FIELDS
+    flags = studio_features(ROUTES)  # without the MP4 export
+    assert flags["deleteClip"] and flags["promoteClip"] and not flags["mp4Download"]
+    assert features_for({r.key for r in ROUTES}, ())["liveLast30"] is False  # the field decides, not only the route
 
 
 def test_the_api_admits_the_cdn_origin_that_serves_the_studio(stack: h.Recorded) -> None:
