@@ -40,8 +40,8 @@ from infra.archive import (
     digest,
 )
 from infra.config import CODE_PREFIX, Settings
-from infra.functions import DeployedFunction, _under_mocks, deps_dir, environment
-from infra.policies import S3Access, document, function_policy, lambda_assume_role, objects
+from infra.functions import DeployedFunction, _routed, _under_mocks, deps_dir, environment
+from infra.policies import document, lambda_assume_role, objects
 from infra.routes import Route
 from infra.storage import Storage
 
@@ -77,21 +77,6 @@ def ephemeral_mb(max_seconds: float = DEFAULT_MP4_MAX_SECONDS, bits_per_second: 
 
 
 # Access ---------------------------------------------------------------------------------------
-
-
-def api_function_access(settings: Settings) -> S3Access:
-    """The route's function reads the clip's document and master and writes the document (``pending``)."""
-    return S3Access(read=(settings.recordings_prefix, settings.clips_prefix), write=(settings.clips_prefix,))
-
-
-def invoke_statement(worker_arn: str) -> dict[str, object]:
-    return {"Sid": "StartExports", "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": worker_arn}
-
-
-def api_function_policy(bucket_arn: str, settings: Settings, log_group_arn: str, worker_arn: str) -> str:
-    """:func:`function_policy` plus invoking the worker, and nothing else."""
-    statements = json.loads(function_policy(bucket_arn, api_function_access(settings), log_group_arn))["Statement"]
-    return document(*statements, invoke_statement(worker_arn))
 
 
 def worker_policy(bucket_arn: str, settings: Settings, log_group_arn: str) -> str:
@@ -223,31 +208,10 @@ def create_export(
         return []
     variables = environment(settings, storage, public_base_url, cors_origins)
     worker = create_worker(settings, storage, variables, root)
-    route = MP4_ROUTE
-    log_group = _log_group(route.name, settings)
-    role = aws.iam.Role(f"{route.name}-role", assume_role_policy=lambda_assume_role())
-    policy = aws.iam.RolePolicy(
-        f"{route.name}-access",
-        role=role.id,
-        policy=pulumi.Output.all(storage.arn, log_group.arn, worker.arn).apply(
-            lambda a: api_function_policy(a[0], settings, a[1], a[2])
-        ),
-    )
-    function = aws.lambda_.Function(
-        route.name,
-        description=f"{route.key} ({route.handler})",
-        role=role.arn,
-        runtime=settings.lambda_runtime,
-        handler=route.handler,
-        architectures=[settings.lambda_architecture],
-        memory_size=settings.lambda_memory_mb,
-        timeout=settings.lambda_timeout_seconds,
-        code=api_code,  # the API archive: no ffmpeg
-        environment={"variables": {**variables, "MP4_FUNCTION_NAME": worker.name}},
-        logging_config={"log_format": "Text", "log_group": log_group.name},
-        opts=pulumi.ResourceOptions(depends_on=[policy, log_group]),
-    )
-    return [DeployedFunction(route=route, function=function, role=role, log_group=log_group)]
+    # The route's function is an API function like the others (the API archive: no ffmpeg), which may
+    # also start the worker, and nothing else.
+    told = {**variables, "MP4_FUNCTION_NAME": worker.name}
+    return [_routed(MP4_ROUTE, settings, storage, told, api_code, may_invoke=worker.arn)]
 
 
 # Building build/deps-export -------------------------------------------------------------------

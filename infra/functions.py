@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pulumi
@@ -113,9 +113,15 @@ def create_functions(
 
 
 def _routed(
-    route: Route, settings: Settings, storage: Storage, variables: dict[str, pulumi.Input[str]], code: pulumi.Archive
+    route: Route,
+    settings: Settings,
+    storage: Storage,
+    variables: dict[str, pulumi.Input[str]],
+    code: pulumi.Archive,
+    *,
+    may_invoke: pulumi.Output[str] | None = None,
 ) -> DeployedFunction:
-    parts = _function(route, settings, storage, variables, code)
+    parts = _function(route, settings, storage, variables, code, may_invoke=may_invoke)
     return DeployedFunction(route=route, function=parts.function, role=parts.role, log_group=parts.log_group)
 
 
@@ -155,7 +161,10 @@ def _function(
     storage: Storage,
     variables: dict[str, pulumi.Input[str]],
     code: pulumi.Archive,
+    *,
+    may_invoke: pulumi.Output[str] | None = None,
 ) -> FunctionParts:
+    """A function with its own log group and role; ``may_invoke``: the one function it may start."""
     # Our own log group (not /aws/lambda/…): retention is set here, and the role needs no CreateLogGroup.
     log_group = aws.cloudwatch.LogGroup(
         f"{route.name}-logs",
@@ -166,8 +175,10 @@ def _function(
     policy = aws.iam.RolePolicy(
         f"{route.name}-access",
         role=role.id,
-        policy=pulumi.Output.all(storage.arn, log_group.arn, storage.realtime_prefix or "").apply(
-            lambda arns: function_policy(arns[0], s3_access(route, settings, arns[2]), arns[1])
+        policy=pulumi.Output.all(storage.arn, log_group.arn, storage.realtime_prefix or "", may_invoke or "").apply(
+            lambda arns: function_policy(
+                arns[0], replace(s3_access(route, settings, arns[2]), invoke_function_arn=arns[3]), arns[1]
+            )
         ),
     )
     function = aws.lambda_.Function(

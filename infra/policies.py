@@ -44,6 +44,7 @@ class S3Access:
     write: tuple[str, ...] = ()
     delete: tuple[str, ...] = ()
     event_bus_arn: str = ""
+    invoke_function_arn: str = ""  # a function it starts asynchronously (the MP4 export worker)
 
 
 def function_policy(bucket_arn: str, access: S3Access, log_group_arn: str) -> str:
@@ -85,6 +86,15 @@ def function_policy(bucket_arn: str, access: S3Access, log_group_arn: str) -> st
                 "Effect": "Allow",
                 "Action": "s3:DeleteObject",
                 "Resource": objects(bucket_arn, access.delete),
+            }
+        )
+    if access.invoke_function_arn:
+        statements.append(
+            {
+                "Sid": "StartExports",
+                "Effect": "Allow",
+                "Action": "lambda:InvokeFunction",
+                "Resource": access.invoke_function_arn,
             }
         )
     if access.event_bus_arn:
