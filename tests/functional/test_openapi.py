@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,9 @@ from hypothesis import strategies as st
 from openapi_spec_validator import validate
 from schemathesis.checks import positive_data_acceptance
 
-from devserver.routes import ROUTES, RouteTable, load_routes
+from devserver.routes import ROUTES, load_routes
 from handlers.storage.files import FileStorage
-from tests.support.api import REC_ROOT, Api, LambdaContext, decode, http_event, seed_recording
+from tests.support.api import REC_ROOT, Api, seed_recording, wsgi_app
 from tests.support.recordings import write_fake_participant_recording
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
@@ -29,37 +28,7 @@ _api = Api(_storage)
 TABLE = load_routes(_api.settings, _storage)
 
 
-def _app(table: RouteTable) -> Callable[..., Iterable[bytes]]:
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        method, path = environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/"
-        # Another method on a known path still reaches a handler of that path, which answers 405.
-        match = table.match(method, path) or next(
-            (m for other in table.allowed_methods(path) if (m := table.match(other, path))), None
-        )
-        if match is None:
-            start_response("404 Not Found", [("content-type", "application/json")])
-            return [b'{"error": "no such route", "code": "not_found"}']
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        data = environ["wsgi.input"].read(length) if length else b""
-        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
-        body: bytes | str | None = None
-        if data:
-            try:
-                body = data.decode("utf-8")
-            except UnicodeDecodeError:
-                body = data
-        event = http_event(method, path, body, query=environ.get("QUERY_STRING", ""), headers=headers)
-        event |= {"routeKey": match.route.key, "pathParameters": match.path_parameters or None}
-        result = decode(match.route.handler(event, LambdaContext()))
-        start_response(f"{result.status} Status", list(result.headers.items()))
-        return [(result.raw.get("body") or "").encode()]
-
-    return app
-
-
-APP = _app(TABLE)
+APP = wsgi_app(TABLE)
 schema = schemathesis.openapi.from_path(SPEC)
 
 

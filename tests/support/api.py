@@ -1,7 +1,7 @@
 """API Gateway HTTP API (payload 2.0) events for calling the Lambda handlers in-process.
 
 Not a pytest plugin: import from it directly. ``http_event`` builds the event API Gateway would
-send, ``call`` runs a handler and decodes its answer, and ``wsgi_app`` puts handlers behind WSGI
+send, ``call`` runs a handler and decodes its answer, and ``wsgi_app`` puts a route table behind WSGI
 so tools that speak HTTP (schemathesis) can drive them without a server.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
+from devserver.routes import RouteTable
 from handlers.storage.base import StorageError
 
 Handler = Callable[[Mapping[str, Any], Any], dict[str, Any]]
@@ -152,14 +153,18 @@ def call(handler: Handler, method: str, path: str, body: Any = None, **kwargs: A
     return decode(handler(event, LambdaContext(aws_request_id=event["requestContext"]["requestId"])))
 
 
-def wsgi_app(routes: Mapping[str, Handler]) -> Callable[..., Iterable[bytes]]:
-    """A WSGI app that routes ``"METHOD /path"`` (or ``"/path"`` for any method) to handlers."""
+def wsgi_app(table: RouteTable) -> Callable[..., Iterable[bytes]]:
+    """A WSGI app over a route table (``devserver.routes``), each handler called with API Gateway's event.
+
+    Another method on a known path still reaches a handler of that path, which answers 405.
+    """
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        method = environ["REQUEST_METHOD"].upper()
-        path = environ.get("PATH_INFO") or "/"
-        handler = routes.get(f"{method} {path}") or routes.get(path)
-        if handler is None:
+        method, path = environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/"
+        match = table.match(method, path) or next(
+            (m for other in table.allowed_methods(path) if (m := table.match(other, path))), None
+        )
+        if match is None:
             start_response("404 Not Found", [("content-type", "application/json")])
             return [b'{"error": "no such route", "code": "not_found"}']
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -174,8 +179,9 @@ def wsgi_app(routes: Mapping[str, Handler]) -> Callable[..., Iterable[bytes]]:
             except UnicodeDecodeError:
                 body = data
         event = http_event(method, path, body, query=environ.get("QUERY_STRING", ""), headers=headers)
-        result = decode(handler(event, LambdaContext()))
-        reason = {200: "OK", 201: "Created", 204: "No Content"}.get(result.status, "Status")
+        event |= {"routeKey": match.route.key, "pathParameters": match.path_parameters or None}
+        result = decode(match.route.handler(event, LambdaContext()))
+        reason = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content"}.get(result.status, "Status")
         start_response(f"{result.status} {reason}", list(result.headers.items()))
         return [(result.raw.get("body") or "").encode()]
 
