@@ -8,6 +8,7 @@ fetches an arbitrary URL and never leaves its prefix through ``..`` or encoded t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from urllib.parse import SplitResult, unquote, urlsplit
@@ -144,12 +145,20 @@ def _refuse(message: str) -> InvalidSource:
 
 
 def recording_id_of(key: str) -> str:
-    """The IVS recording id of a master key (``.../<recording_id>/media/hls/master.m3u8``).
+    """The recording id of a master key: IVS's own for low-latency keys, unique for the others.
 
-    Keys outside the IVS layout use the playlist's directory name, so every clip has an index.
+    Low-latency keys end ``v1/<account>/<channel>/<y>/<m>/<d>/<h>/<min>/<recording_id>/media/hls/...``
+    and IVS makes the id unique. Other layouts have no such id (every Real-Time composite folder is
+    ``composite``, participants' are timestamps), so theirs is the folder name plus a digest of the
+    whole prefix: two recordings never share a clips index.
     """
-    head = key.split(_HLS_DIR, 1)[0] if _HLS_DIR in key else key.rsplit("/", 1)[0]
-    return safe_resource_id(head.rstrip("/").rsplit("/", 1)[-1])
+    head = (key.split(_HLS_DIR, 1)[0] if _HLS_DIR in key else key.rsplit("/", 1)[0]).rstrip("/")
+    parts = head.split("/")
+    name = parts[-1]
+    if len(parts) >= 9 and parts[-9] == "v1" and all(p.isdigit() for p in parts[-6:-1]):
+        return safe_resource_id(name)
+    digest = hashlib.sha256(head.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return safe_resource_id(f"{name[:119]}-{digest}")
 
 
 def recording_key_of(key: str) -> str:

@@ -114,8 +114,15 @@ def test_recording_id_is_the_directory_above_media() -> None:
     assert recording_id_of(KEY) == "RecId123abc"
 
 
-def test_recording_id_of_other_layouts_is_the_playlist_directory() -> None:
-    assert recording_id_of("ivs/local/rec-1/master.m3u8") == "rec-1"
+def test_recording_id_of_other_layouts_is_the_directory_and_a_digest_of_the_prefix() -> None:
+    found = recording_id_of("ivs/local/rec-1/master.m3u8")
+    assert found.startswith("rec-1-") and len(found) == len("rec-1-") + 8
+
+
+def test_two_real_time_composites_never_share_a_recording_id() -> None:
+    first = recording_id_of("stageA/compA/destA/composite/media/hls/multivariant.m3u8")
+    second = recording_id_of("stageB/compB/destB/composite/media/hls/multivariant.m3u8")
+    assert first.startswith("composite-") and second.startswith("composite-") and first != second
 
 
 def test_recording_key_is_the_recording_prefix() -> None:
