@@ -79,7 +79,7 @@ def ephemeral_mb(max_seconds: float = DEFAULT_MP4_MAX_SECONDS, bits_per_second: 
 # Access ---------------------------------------------------------------------------------------
 
 
-def worker_policy(bucket_arn: str, settings: Settings, log_group_arn: str) -> str:
+def worker_policy(bucket_arn: str, settings: Settings, log_group_arn: str, stage_prefix: str = "") -> str:
     """Reads recordings and clips; writes (and aborts uploads of, and removes) only MP4s and clip documents."""
     clips = settings.clips_prefix
     mp4s = [f"{bucket_arn}/{clips}*.mp4"]
@@ -88,7 +88,7 @@ def worker_policy(bucket_arn: str, settings: Settings, log_group_arn: str) -> st
             "Sid": "ReadObjects",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": objects(bucket_arn, (settings.recordings_prefix, clips)),
+            "Resource": objects(bucket_arn, (settings.recordings_prefix, *filter(None, [stage_prefix]), clips)),
         },
         {"Sid": "ListPrefixes", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket_arn},
         {
@@ -159,7 +159,9 @@ def create_worker(
     policy = aws.iam.RolePolicy(
         f"{WORKER_NAME}-access",
         role=role.id,
-        policy=pulumi.Output.all(storage.arn, log_group.arn).apply(lambda a: worker_policy(a[0], settings, a[1])),
+        policy=pulumi.Output.all(storage.arn, log_group.arn, storage.realtime_prefix or "").apply(
+            lambda a: worker_policy(a[0], settings, a[1], a[2])
+        ),
     )
     files = worker_files(root, settings)
     code = aws.s3.BucketObjectv2(

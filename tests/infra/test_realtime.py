@@ -85,6 +85,12 @@ def test_functions_read_the_stage_prefix_but_never_write_it(staged: Report) -> N
     assert _function_policy(staged, "getclips")["ReadObjects"]["Resource"] == [f"{BUCKET_ARN}/clips/*"]
 
 
+def test_the_mp4_export_worker_and_its_route_read_the_stage_prefix_too(staged: Report) -> None:
+    expected = [f"{BUCKET_ARN}/ivs/*", f"{BUCKET_ARN}/{PREFIX}*", f"{BUCKET_ARN}/clips/*"]
+    assert _function_policy(staged, "mp4export")["ReadObjects"]["Resource"] == expected
+    assert _function_policy(staged, "clipmp4")["ReadObjects"]["Resource"] == expected
+
+
 def test_cloudfront_serves_the_stage_prefix_and_ivs_writes_only_there(staged: Report) -> None:
     (policy,) = h.reported(staged, h.BUCKET_POLICY)
     statements = _statements(policy["inputs"]["policy"])
