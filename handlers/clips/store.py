@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 
 from handlers.clips.record import ClipRecord, DamagedRecord, Mp4State
 from handlers.keys import is_clip_id, is_resource_id
-from handlers.storage.base import Listing, NotFound, Storage, StorageError, delete_keys
+from handlers.storage.base import Listing, NotFound, Storage, StorageError, delete_keys, list_pages
 from handlers.storage.budget import carry
 from handlers.web.cursors import InvalidCursor, decode_cursor, encode_cursor
 from handlers.web.times import epoch_ms
@@ -249,13 +249,8 @@ class ClipStore:
         self.storage.delete(self.tombstone_key(clip_id))
 
     def _all_under(self, prefix: str) -> Iterator[str]:
-        token = None
-        while True:
-            page = self.storage.list(prefix, token=token)
+        for page in list_pages(self.storage, prefix):
             yield from (o.key for o in page.objects)
-            token = page.next_token
-            if token is None:
-                return
 
     def pending_deletions(self, limit: int = 100) -> list[str]:
         """Ids of clips whose deletion was interrupted (a tombstone remains), up to ``limit``."""

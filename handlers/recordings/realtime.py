@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from handlers.keys import is_resource_id
-from handlers.storage.base import Storage, StoredObject
+from handlers.storage.base import Storage, StoredObject, list_pages
 
 #: A position in the merged listing, compared descending: (start epoch seconds, rank, ids).
 #: Rank 0 is Real-Time and 1 low-latency, so within one second the kinds never interleave.
@@ -150,7 +150,8 @@ class RealtimeWalk:
         events: dict[str, set[str]] = {}
         first_event: dict[str, StoredObject] = {}
         media: set[str] = set()
-        for objects, prefixes in self._pages(folder, _MEDIA):
+        for page in list_pages(self.storage, folder, delimiter=_MEDIA):
+            objects, prefixes = page.objects, page.prefixes
             for prefix in prefixes:
                 name, _, rest = prefix[len(folder) :].partition("/")
                 if rest == "media/" and is_resource_id(name):
@@ -171,17 +172,8 @@ class RealtimeWalk:
             yield RealtimeLeaf(f"{folder}{name}/", stage, (*between, name), started, frozenset(events.get(name, ())))
 
     def _folders(self, prefix: str) -> Iterator[str]:
-        for _objects, prefixes in self._pages(prefix, "/"):
-            for p in prefixes:
+        for page in list_pages(self.storage, prefix, delimiter="/"):
+            for p in page.prefixes:
                 name = p[len(prefix) : -1]
                 if is_resource_id(name):  # IVS ids; hidden and temporary names are never stages
                     yield name
-
-    def _pages(self, prefix: str, delimiter: str) -> Iterator[tuple[list[StoredObject], list[str]]]:
-        token: str | None = None
-        while True:
-            page = self.storage.list(prefix, delimiter=delimiter, token=token, limit=1000)
-            yield page.objects, page.prefixes
-            if not page.next_token:
-                return
-            token = page.next_token

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from handlers.storage.base import Storage, StoredObject
+from handlers.storage.base import Storage, list_pages
 
 _MEDIA = "/media/"
 # Levels of the tree below <prefix>v1/: what a node's children are (_RECORDINGS: a day folder).
@@ -129,14 +129,15 @@ class Walk:
                     yield Node(child, node.level + 1, node.account, node.channel, parts)
 
     def _folders(self, prefix: str) -> Iterator[str]:
-        for _objects, prefixes in self._pages(prefix, "/"):
-            for p in prefixes:
+        for page in list_pages(self.storage, prefix, delimiter="/"):
+            for p in page.prefixes:
                 yield p[len(prefix) : -1]
 
     def _recordings_of_day(self, day: Node) -> Iterator[Node]:
         """Every recording folder ``<h>/<min>/<id>/`` of a day, from one listing (see module doc)."""
         found: dict[tuple[int, int, str], set[str]] = {}
-        for objects, prefixes in self._pages(day.prefix, _MEDIA):
+        for page in list_pages(self.storage, day.prefix, delimiter=_MEDIA):
+            objects, prefixes = page.objects, page.prefixes
             for key in [o.key for o in objects] + prefixes:
                 parts = key[len(day.prefix) :].split("/")
                 hour, minute = (_number(p) for p in parts[:2]) if len(parts) >= 4 else (None, None)
@@ -150,15 +151,6 @@ class Walk:
             if time_span(when) is not None:
                 prefix = f"{day.prefix}{hour}/{minute}/{rid}/"
                 yield Node(prefix, LEAF, day.account, day.channel, when, rid, frozenset(events))
-
-    def _pages(self, prefix: str, delimiter: str) -> Iterator[tuple[list[StoredObject], list[str]]]:
-        token: str | None = None
-        while True:
-            page = self.storage.list(prefix, delimiter=delimiter, token=token, limit=1000)
-            yield page.objects, page.prefixes
-            if not page.next_token:
-                return
-            token = page.next_token
 
 
 def _number(name: str) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -98,6 +98,17 @@ class Storage(Protocol):
         upload). ``disposition`` becomes the object's ``Content-Disposition``, which the CDN serves.
         """
         ...
+
+
+def list_pages(storage: Storage, prefix: str, *, delimiter: str | None = None, limit: int = 1000) -> Iterator[Listing]:
+    """Every page of a listing, one request per page, each fetched only when the caller asks for it."""
+    token: str | None = None
+    while True:
+        page = storage.list(prefix, delimiter=delimiter, token=token, limit=limit)
+        yield page
+        if not page.next_token:
+            return
+        token = page.next_token
 
 
 def delete_keys(storage: Storage, keys: Iterable[str]) -> None:
