@@ -8,8 +8,6 @@ covers are reported as ``gaps``.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import posixpath
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -33,9 +31,8 @@ from clipping.timeparse import US, parse_pdt, seconds
 from handlers.channels.find import Candidate, channel_recordings, following_recording, newest_recording
 from handlers.channels.ids import ChannelRef
 from handlers.channels.span import Span, recording_span
+from handlers.clips.command import identity_digest
 from handlers.storage.base import Storage
-
-CLIP_ID_HEX = 24  # as handlers.clips.command: 96 bits of sha256
 
 
 class NoCommonRendition(ClipError):
@@ -75,7 +72,7 @@ class Plan:
             "boundary": boundary,
             "parts": [[p.candidate.master_key, p.span.first_us, p.span.last_us] for p in self.parts],
         }
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:CLIP_ID_HEX]
+        return identity_digest(data)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,8 +76,12 @@ def clip_id(command: ClipCommand, resolved: ClipRequest) -> str:
         "byte_range": resolved.byte_range,
         "boundary": resolved.boundary,
     }
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-    return digest[:CLIP_ID_HEX]
+    return identity_digest(identity)
+
+
+def identity_digest(identity: Mapping[str, Any]) -> str:
+    """A clip id from what makes a clip that clip (its JSON, keys sorted)."""
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:CLIP_ID_HEX]
 
 
 def parse_command(body: Mapping[str, Any], settings: Settings) -> ClipCommand:
