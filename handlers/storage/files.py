@@ -14,8 +14,10 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from handlers.storage.base import MAX_LIST_LIMIT, Listing, NotFound, StorageError, StoredObject
 
@@ -127,18 +129,25 @@ class FileStorage:
         real = os.path.realpath(path)
         return real == root or real.startswith(root + os.sep)
 
-    def get(self, key: str) -> bytes:
+    @contextmanager
+    def _opened(self, key: str) -> Iterator[BinaryIO]:
+        """The object's file for reading: absent, a folder, out of the root or unnameable is NotFound."""
         path = self._path(key)
         if not self._inside(path):
             raise NotFound(key)
         try:
-            return path.read_bytes()
+            with path.open("rb") as f:
+                yield f
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             raise NotFound(key) from exc
         except OSError as exc:
             if exc.errno == errno.ENAMETOOLONG:  # no object can have that name
                 raise NotFound(key) from exc
             raise StorageError(f"cannot read {key!r}: {exc}") from exc
+
+    def get(self, key: str) -> bytes:
+        with self._opened(key) as f:
+            return f.read()
 
     def put(self, key: str, body: bytes, content_type: str, *, if_absent: bool = False) -> bool:
         path = self._path(key)
@@ -172,40 +181,20 @@ class FileStorage:
 
     def get_range(self, key: str, start: int, length: int) -> bytes:
         _check_range(start, length)
-        path = self._path(key)
-        if not self._inside(path):
-            raise NotFound(key)
-        try:
-            with path.open("rb") as f:
-                if length == 0:
-                    return b""
-                f.seek(start)
-                return f.read(length)
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
-            raise NotFound(key) from exc
-        except OSError as exc:
-            if exc.errno == errno.ENAMETOOLONG:
-                raise NotFound(key) from exc
-            raise StorageError(f"cannot read {key!r}: {exc}") from exc
+        with self._opened(key) as f:
+            if length == 0:
+                return b""
+            f.seek(start)
+            return f.read(length)
 
     def get_tail(self, key: str, length: int) -> tuple[bytes, int]:
         _check_range(0, length)
-        path = self._path(key)
-        if not self._inside(path):
-            raise NotFound(key)
-        try:
-            with path.open("rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if length == 0:
-                    return b"", size
-                f.seek(max(0, size - length))
-                return f.read(length), size
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
-            raise NotFound(key) from exc
-        except OSError as exc:
-            if exc.errno == errno.ENAMETOOLONG:
-                raise NotFound(key) from exc
-            raise StorageError(f"cannot read {key!r}: {exc}") from exc
+        with self._opened(key) as f:
+            size = os.fstat(f.fileno()).st_size
+            if length == 0:
+                return b"", size
+            f.seek(max(0, size - length))
+            return f.read(length), size
 
     def copy(self, source_key: str, key: str, content_type: str) -> None:
         self.put(key, self.get(source_key), content_type)
