@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 
 from handlers.clips.store import ClipStore
-from tests.functional.test_clip_lifecycle_support import (
+from tests.support.api import PUBLIC_BASE_URL, REC_ROOT, seed_recording
+from tests.support.lifecycle import (
     MASTER,
     T0,
     FaultyStore,
     LifecycleApi,
     all_keys,
     clip_keys,
+    made,
     seed_media,
 )
-from tests.support.api import PUBLIC_BASE_URL, REC_ROOT, seed_recording
 
 OTHER_ROOT = REC_ROOT.replace("RecOne123456", "RecTwo654321")
 
@@ -26,12 +27,6 @@ OTHER_ROOT = REC_ROOT.replace("RecOne123456", "RecTwo654321")
 def api(any_storage: Any) -> LifecycleApi:
     seed_media(any_storage, thumbnails=3)
     return LifecycleApi(any_storage)
-
-
-def made(api: LifecycleApi, **body: Any) -> dict[str, Any]:
-    result = api.create(**body)
-    assert result.status == 201, result.body
-    return result.body
 
 
 # --- GET ---

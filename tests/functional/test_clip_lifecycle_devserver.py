@@ -6,8 +6,8 @@ from typing import Any
 
 from devserver.__main__ import background_jobs
 from devserver.routes import load_routes
-from tests.functional.test_clip_lifecycle_support import LifecycleApi, clip_keys, seed_media
 from tests.support.api import LambdaContext, decode, http_event
+from tests.support.lifecycle import LifecycleApi, clip_keys, seed_media
 
 
 def test_the_route_table_sends_the_lifecycle_routes_to_their_handlers(file_storage: Any) -> None:

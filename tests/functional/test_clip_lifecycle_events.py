@@ -12,10 +12,10 @@ from handlers import clip_manifest
 from handlers.clips.command import parse_command
 from handlers.clips.service import ClipService
 from handlers.events import EventBridgePublisher, LogPublisher
-from tests.functional.test_clip_lifecycle_support import MASTER, Clock, LifecycleApi, seed_media
 from tests.support import eventbridge
 from tests.support.api import call, settings_for
 from tests.support.eventbridge import EventBus, client_on
+from tests.support.lifecycle import MASTER, Clock, LifecycleApi, seed_media
 from tests.support.s3 import ACCESS_KEY, REGION, SECRET_KEY, S3Endpoint
 
 event_bus = eventbridge.event_bus  # the fixture, for this module

@@ -7,29 +7,24 @@ from typing import Any
 
 import pytest
 
-from tests.functional.test_clip_lifecycle_support import (
+from tests.support.api import PUBLIC_BASE_URL
+from tests.support.lifecycle import (
     RANGE_BYTES,
     FaultyStore,
     LifecycleApi,
     all_keys,
     clip_keys,
     delete_recording,
+    made,
     played_bytes,
     seed_media,
 )
-from tests.support.api import PUBLIC_BASE_URL
 
 
 @pytest.fixture
 def api(any_storage: Any) -> LifecycleApi:
     seed_media(any_storage, thumbnails=3)
     return LifecycleApi(any_storage)
-
-
-def made(api: LifecycleApi, **body: Any) -> dict[str, Any]:
-    result = api.create(**body)
-    assert result.status == 201, result.body
-    return result.body
 
 
 @pytest.mark.parametrize("byte_range", [False, True])

@@ -214,3 +214,10 @@ def is_not_found(storage: Any, key: str) -> bool:
     except NotFound:
         return True
     return False
+
+
+def made(api: LifecycleApi, **body: Any) -> dict[str, Any]:
+    """A new clip's answer (201), for tests whose subject is what happens to it afterwards."""
+    result = api.create(**body)
+    assert result.status == 201, result.body
+    return result.body
