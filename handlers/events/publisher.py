@@ -8,16 +8,19 @@ import sys
 from collections.abc import Mapping
 from typing import Any, Protocol, TextIO
 
-from botocore.config import Config
-
 from handlers import logs
 from handlers.config import Settings
 
 SOURCE = "ivs-clip-manifest"
 #: PutEvents refuses entries over 256 KB; a clip document is a few KB.
 MAX_ENTRY_BYTES = 256 * 1024
-#: Two attempts, short timeouts: an event must not hold the request up for long.
-CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 2}, connect_timeout=2, read_timeout=5)
+#: Two attempts, short timeouts: an event must not hold the request up for long. (botocore is
+#: imported only when a bus is configured: without one, clip functions need not load it for events.)
+CLIENT_CONFIG: dict[str, Any] = {
+    "retries": {"mode": "standard", "total_max_attempts": 2},
+    "connect_timeout": 2,
+    "read_timeout": 5,
+}
 
 
 class EventPublisher(Protocol):
@@ -56,13 +59,14 @@ class EventBridgePublisher:
     def client(self) -> Any:
         if self._client is None:
             import boto3
+            from botocore.config import Config
 
             env = os.environ
             self._client = boto3.session.Session().client(
                 "events",
                 region_name=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or None,
                 endpoint_url=env.get("AWS_ENDPOINT_URL_EVENTS") or env.get("AWS_ENDPOINT_URL") or None,
-                config=CLIENT_CONFIG,
+                config=Config(**CLIENT_CONFIG),
             )
         return self._client
 
