@@ -332,8 +332,7 @@ class ClipService:
 
 
 def _notices(clip: Clip) -> tuple[dict[str, str], ...]:
-    notices = getattr(clip, "notices", ())
-    return tuple({"code": str(n.code), "message": str(n.message)} for n in notices)
+    return tuple({"code": n.code, "message": n.message} for n in clip.notices)
 
 
 def _log(command: ClipCommand, clip: Clip, new_id: str, engine_ms: float, created: bool) -> dict[str, Any]:
