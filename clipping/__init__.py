@@ -4,7 +4,7 @@ Pure Python, no AWS and no HTTP: give it a way to read playlists and a window, a
 the clip's playlists (a master and one media playlist per rendition) as text.
 """
 
-from .engine import BYTE_RANGE_MASTER, clip_recording
+from .engine import BYTE_RANGE_MASTER, check_window, clip_recording
 from .errors import (
     ClipError,
     InvalidOption,
@@ -47,6 +47,7 @@ __all__ = [
     "PlaylistReader",
     "RenditionSummary",
     "TimePoint",
+    "check_window",
     "clip_recording",
     "format_iso",
     "parse_boundary",

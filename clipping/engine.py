@@ -374,6 +374,17 @@ def _describe(timeline_: Timeline, base_us: int) -> str:
     return span
 
 
+def check_window(start_us: int, end_us: int, max_seconds: float) -> None:
+    """A window must run forwards and be no longer than ``max_seconds`` (refusals name end_time)."""
+    if end_us <= start_us:
+        raise InvalidWindow("end_time must be after start_time", field="end_time")
+    if end_us - start_us > max_seconds * US:
+        raise InvalidWindow(
+            f"the window is {seconds(end_us - start_us):g} s long; the longest clip allowed is {max_seconds:g} s",
+            field="end_time",
+        )
+
+
 def _resolve_window(start: TimePoint, end: TimePoint, reference: Timeline, max_seconds: float) -> Window:
     """Put both times on the recording's clock and check the window against the recording."""
     for point, field in ((start, "start_time"), (end, "end_time")):
@@ -385,13 +396,7 @@ def _resolve_window(start: TimePoint, end: TimePoint, reference: Timeline, max_s
             )
     start_us = start.us if start.kind == "absolute" else reference.first_us + start.us
     end_us = end.us if end.kind == "absolute" else reference.first_us + end.us
-    if end_us <= start_us:
-        raise InvalidWindow("end_time must be after start_time", field="end_time")
-    if end_us - start_us > max_seconds * US:
-        raise InvalidWindow(
-            f"the window is {seconds(end_us - start_us):g} s long; the longest clip allowed is {max_seconds:g} s",
-            field="end_time",
-        )
+    check_window(start_us, end_us, max_seconds)
     if start_us < reference.first_us or end_us > reference.last_us:
         window = Window(start_us, end_us)
         raise OutOfRange(

@@ -18,11 +18,11 @@ from clipping import (
     Clip,
     ClipError,
     ClipRequest,
-    InvalidWindow,
     OutOfRange,
     PlaylistReader,
     RenditionSummary,
     TimePoint,
+    check_window,
     clip_recording,
     format_iso,
 )
@@ -112,7 +112,7 @@ def plan_window(
 ) -> Plan:
     """The recordings of ``channel`` that cover the absolute window, or a refusal saying why none does."""
     start_us, end_us = start.us, end.us
-    _check_window(start_us, end_us, max_seconds)
+    check_window(start_us, end_us, max_seconds)
     since, until = _moment(start_us), _moment(end_us)
     candidates = channel_recordings(storage, root, channel, since, until)
     spans = [(c, recording_span(c.master_key, read, byte_range)) for c in candidates if c.may_overlap(since)]
@@ -147,16 +147,6 @@ def live_window(
     if span.dated:
         return TimePoint("absolute", start_us), TimePoint("absolute", span.last_us)
     return TimePoint("relative", start_us - span.first_us), TimePoint("relative", span.last_us - span.first_us)
-
-
-def _check_window(start_us: int, end_us: int, max_seconds: float) -> None:
-    if end_us <= start_us:
-        raise InvalidWindow("end_time must be after start_time", field="end_time")
-    if end_us - start_us > max_seconds * US:
-        raise InvalidWindow(
-            f"the window is {seconds(end_us - start_us):g} s long; the longest clip allowed is {max_seconds:g} s",
-            field="end_time",
-        )
 
 
 def _gaps(start_us: int, end_us: int, parts: tuple[PlannedPart, ...]) -> tuple[tuple[int, int], ...]:
