@@ -289,3 +289,12 @@ IVS_RECORDING = "aws:ivs/recordingConfiguration:RecordingConfiguration"
 IVS_CHANNEL = "aws:ivs/channel:Channel"
 CFN_STACK = "aws:cloudformation/stack:Stack"
 BUCKET_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
+
+
+def load_build_script() -> ModuleType:
+    """``scripts/build_lambda.py`` as a module (it is a script, not part of a package)."""
+    spec = importlib.util.spec_from_file_location("build_lambda", ROOT / "scripts" / "build_lambda.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -158,17 +156,9 @@ def test_a_real_run_refuses_to_package_without_deps(tree: Path, monkeypatch: pyt
         functions.lambda_code(tree, Settings(lambda_deps_dir="build/nothing-here"))
 
 
-def load_build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_lambda", h.ROOT / "scripts" / "build_lambda.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(("arch", "platform"), [("arm64", "manylinux2014_aarch64"), ("x86_64", "manylinux2014_x86_64")])
 def test_build_script_installs_binary_wheels_for_lambda_without_bytecode(arch: str, platform: str) -> None:
-    script = load_build_script()
+    script = h.load_build_script()
     args = script.parse_args(["--arch", arch])
     command = script.pip_command(args.target, BuildInfo(arch, "3.12", "x").platform, "3.12")
     joined = " ".join(command)

@@ -175,20 +175,10 @@ def test_the_export_requirements_pin_imageio_ffmpeg() -> None:
     assert [ln for ln in lines if ln.strip()] == ["imageio-ffmpeg==0.8.1"]
 
 
-def _build_lambda_module() -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("build_lambda_cli", h.ROOT / "scripts" / "build_lambda.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_make_build_lambda_also_builds_the_export_workers_deps_for_a_stack() -> None:
-    args = _build_lambda_module().parse_args(["--stack", "dev"])
+    args = h.load_build_script().parse_args(["--stack", "dev"])
     assert (args.with_export, args.export_target) == (True, "build/deps-export")
 
 
 def test_the_export_deps_can_be_skipped() -> None:
-    assert _build_lambda_module().parse_args(["--stack", "dev", "--no-export"]).with_export is False
+    assert h.load_build_script().parse_args(["--stack", "dev", "--no-export"]).with_export is False

@@ -3,13 +3,11 @@ S3 conditional writes; and it never carries the local dev server, tests, samples
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -18,14 +16,6 @@ from tests.infra import harness as h
 
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 FORBIDDEN_TOPS = {"devserver", "sample", "tests", "bench", "scripts", "studio", "infra"}
-
-
-def load_build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_lambda", h.ROOT / "scripts" / "build_lambda.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assert_nothing_dev_only(names: set[str]) -> None:
@@ -170,6 +160,6 @@ def test_console_scripts_are_stripped_with_their_record_lines(tmp_path: Path) ->
     (tmp_path / "jmespath-1.1.0.dist-info").mkdir()
     record = tmp_path / "jmespath-1.1.0.dist-info" / "RECORD"
     record.write_text("jmespath/__init__.py,sha256=a,1\n../../bin/jp.py,sha256=b,2\n")
-    load_build_script().strip_scripts(tmp_path)
+    h.load_build_script().strip_scripts(tmp_path)
     assert not (tmp_path / "bin").exists()
     assert record.read_text() == "jmespath/__init__.py,sha256=a,1\n"

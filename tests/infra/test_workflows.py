@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -178,24 +176,16 @@ def test_deps_are_built_for_the_runtime_and_region_of_the_stack_being_deployed(n
     assert aws["with"]["aws-region"] == "${{ steps.target.outputs.region }}"
 
 
-def load_build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_lambda", h.ROOT / "scripts" / "build_lambda.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_build_target_comes_from_the_stack_file(tmp_path: Path) -> None:
     stack_file = tmp_path / "Pulumi.x.yaml"
     stack_file.write_text(
         "config:\n  aws:region: eu-west-1\n"
         f"  {h.PROJECT}:lambdaRuntime: python3.13\n  {h.PROJECT}:lambdaArchitecture: x86_64\n"
     )
-    assert load_build_script().stack_target(stack_file) == ("x86_64", "3.13", "eu-west-1")
+    assert h.load_build_script().stack_target(stack_file) == ("x86_64", "3.13", "eu-west-1")
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_committed_stacks_print_their_build_target(stack: str) -> None:
-    args = load_build_script().parse_args(["--stack", stack])
+    args = h.load_build_script().parse_args(["--stack", stack])
     assert (args.arch, args.python_version, args.region) == ("arm64", "3.12", "us-east-1")
