@@ -74,37 +74,23 @@ class EventBridgePublisher:
         body = json.dumps(detail, separators=(",", ":"), default=str)
         clip_id = detail.get("clip_id")
         if len(body.encode()) > MAX_ENTRY_BYTES:
-            logs.emit(
-                "ERROR",
-                "event not published",
-                stream=sys.stderr,
-                detail_type=detail_type,
-                clip_id=clip_id,
-                error="too large",
-            )
-            return False
+            return _not_published(detail_type, clip_id, "too large")
         entry = {"Source": SOURCE, "DetailType": detail_type, "Detail": body, "EventBusName": self.bus}
         try:
             response = self.client.put_events(Entries=[entry])
         except Exception as exc:  # never fail the change that caused the event
-            logs.emit(
-                "ERROR",
-                "event not published",
-                stream=sys.stderr,
-                detail_type=detail_type,
-                clip_id=clip_id,
-                error=str(exc),
-            )
-            return False
+            return _not_published(detail_type, clip_id, str(exc))
         if response.get("FailedEntryCount"):
             failed = (response.get("Entries") or [{}])[0]
-            error = f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}"
-            logs.emit(
-                "ERROR", "event not published", stream=sys.stderr, detail_type=detail_type, clip_id=clip_id, error=error
-            )
-            return False
+            return _not_published(detail_type, clip_id, f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')}")
         logs.emit("INFO", "event published", stream=sys.stderr, detail_type=detail_type, clip_id=clip_id, bus=self.bus)
         return True
+
+
+def _not_published(detail_type: str, clip_id: Any, error: str) -> bool:
+    """Log why an event was not published; the answer for :meth:`EventPublisher.publish` (False)."""
+    logs.emit("ERROR", "event not published", stream=sys.stderr, detail_type=detail_type, clip_id=clip_id, error=error)
+    return False
 
 
 def publisher_for(settings: Settings) -> EventPublisher:
